@@ -1,0 +1,1 @@
+"""Composing and delivering mail. Knows nothing of the database models of ``meetings``."""

@@ -1,0 +1,36 @@
+"""Every table of the domain, imported in one place so ``SQLModel.metadata`` is complete."""
+
+from __future__ import annotations
+
+from meetings.audit import AuditEntry
+from meetings.meeting import (
+    AgendaItem,
+    Document,
+    Meeting,
+    MeetingInvitee,
+    MeetingKind,
+    MeetingSite,
+    MeetingState,
+)
+from meetings.people import ApiToken, Person, Role
+from meetings.units import Site, Unit, UnitLevel
+from meetings.workdays import Holiday, MakeupDay
+
+__all__ = [
+    "AgendaItem",
+    "ApiToken",
+    "AuditEntry",
+    "Document",
+    "Holiday",
+    "MakeupDay",
+    "Meeting",
+    "MeetingInvitee",
+    "MeetingKind",
+    "MeetingSite",
+    "MeetingState",
+    "Person",
+    "Role",
+    "Site",
+    "Unit",
+    "UnitLevel",
+]

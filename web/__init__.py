@@ -1,0 +1,1 @@
+"""The Starlette application: pages, the JSON API, signalling. It wires the other packages together."""

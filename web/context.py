@@ -1,0 +1,33 @@
+"""What the application holds while it runs, reachable from every request as ``request.app.state.ctx``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.requests import HTTPConnection
+
+from web.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: Engine
+    secret_key: str
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+
+def ctx(conn: HTTPConnection) -> AppContext:
+    context = conn.app.state.ctx
+    assert isinstance(context, AppContext)
+    return context

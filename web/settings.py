@@ -1,0 +1,61 @@
+"""Settings from the environment (prefix ``GIAOBAN_``). Read once, in the entry point, then frozen."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GIAOBAN_", frozen=True, extra="ignore")
+
+    environment: str = Field(default="development", description="development | production | test")
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    time_zone: str = "Asia/Ho_Chi_Minh"
+    default_language: str = "vi"
+    max_upload_mb: int = 20
+    # TLS served by giaoban itself (sites other than the server's own PC need HTTPS for the camera).
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    # Mail: empty means the embedded maildir under the data folder.
+    smtp_url: str = ""
+    mail_from: str = "giaoban@localhost"
+    # Media server (its own process); empty means started by the app.
+    media_url: str = ""
+    join_token_minutes: int = 24 * 60
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "GIAOBAN_SECRET_KEY must be set to a long random value in production "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'giaoban.sqlite3').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in the data folder (development)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
