@@ -1,10 +1,20 @@
-"""Working days: Monday to Friday, less public holidays, plus declared make-up Saturdays."""
+"""Working days: Monday to Friday, less public holidays, plus declared make-up Saturdays.
+
+Administrators keep both lists (tables ``holiday`` and ``makeup_day``); :class:`WorkCalendar` is an
+immutable snapshot of them that the rules count with.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from meetings.access import require_manage_calendar
+from meetings.audit import record
+from meetings.errors import NotFound, ValidationError
+from meetings.people import Person
 
 
 class Holiday(SQLModel, table=True):
@@ -23,3 +33,154 @@ class MakeupDay(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     day: date = Field(unique=True, index=True)
     name: str = Field(default="", max_length=200)
+
+
+# A loop guard: no real calendar has a year without working days, but a bad list must not hang us.
+_MAX_SCAN_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days are worked.
+
+    A day is a working day when it is a declared make-up day, or when it is Monday–Friday and not a
+    holiday. The two lists are kept disjoint by :func:`add_holiday` and :func:`add_makeup_day`; should a
+    day still be in both, the holiday wins (nobody is expected at work on a public holiday).
+    """
+
+    holidays: frozenset[date] = frozenset()
+    makeup_days: frozenset[date] = frozenset()
+
+    def is_working_day(self, d: date) -> bool:
+        if d in self.holidays:
+            return False
+        if d in self.makeup_days:
+            return True
+        return d.weekday() < 5
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """The number of working days ``d`` with ``a < d <= b``: ``a`` excluded, ``b`` included.
+
+        Zero when ``b <= a``. So ``working_days_between(d, d + 1 day)`` is 1 exactly when the day
+        after ``d`` is worked.
+        """
+        count = 0
+        d = a + timedelta(days=1)
+        while d <= b:
+            if self.is_working_day(d):
+                count += 1
+            d += timedelta(days=1)
+        return count
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """The ``n``-th working day after ``d`` (before it, for negative ``n``); ``d`` itself for 0.
+
+        ``d`` need not be a working day. For ``n > 0``, ``working_days_between(d, result) == n`` and the
+        result is a working day.
+        """
+        step = 1 if n >= 0 else -1
+        remaining = abs(n)
+        scanned = 0
+        while remaining:
+            d += timedelta(days=step)
+            scanned += 1
+            if scanned > _MAX_SCAN_DAYS:
+                raise ValidationError("Lịch làm việc không có ngày làm việc nào trong mười năm.")
+            if self.is_working_day(d):
+                remaining -= 1
+        return d
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    """A snapshot of the holidays and make-up days kept in the database."""
+    holidays = frozenset(session.exec(select(col(Holiday.day))).all())
+    makeup = frozenset(session.exec(select(col(MakeupDay.day))).all())
+    return WorkCalendar(holidays=holidays, makeup_days=makeup)
+
+
+def list_holidays(session: Session, year: int | None = None) -> list[Holiday]:
+    query = select(Holiday).order_by(col(Holiday.day))
+    if year is not None:
+        query = query.where(col(Holiday.day) >= date(year, 1, 1), col(Holiday.day) <= date(year, 12, 31))
+    return list(session.exec(query).all())
+
+
+def list_makeup_days(session: Session, year: int | None = None) -> list[MakeupDay]:
+    query = select(MakeupDay).order_by(col(MakeupDay.day))
+    if year is not None:
+        query = query.where(col(MakeupDay.day) >= date(year, 1, 1), col(MakeupDay.day) <= date(year, 12, 31))
+    return list(session.exec(query).all())
+
+
+def format_day(d: date) -> str:
+    """The Vietnamese way of writing a date: 05/03/2026."""
+    return d.strftime("%d/%m/%Y")
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if len(name) > 200:
+        raise ValidationError("Tên ngày nghỉ/làm bù dài quá 200 ký tự.", field="name")
+    return name
+
+
+def add_holiday(session: Session, actor: Person, day: date, name: str = "") -> Holiday:
+    """Declare a public holiday (administrators only)."""
+    require_manage_calendar(actor)
+    name = _clean_name(name)
+    if session.exec(select(Holiday).where(Holiday.day == day)).first() is not None:
+        raise ValidationError(f"Ngày {format_day(day)} đã có trong danh sách ngày nghỉ lễ.", field="day")
+    if session.exec(select(MakeupDay).where(MakeupDay.day == day)).first() is not None:
+        raise ValidationError(
+            f"Ngày {format_day(day)} đang là ngày làm bù; hãy xoá ngày làm bù trước khi khai báo ngày nghỉ.",
+            field="day",
+        )
+    holiday = Holiday(day=day, name=name)
+    session.add(holiday)
+    session.flush()
+    record(session, actor.id, "create", "holiday", holiday.id, day=day.isoformat(), name=name)
+    session.commit()
+    return holiday
+
+
+def remove_holiday(session: Session, actor: Person, day: date) -> None:
+    require_manage_calendar(actor)
+    holiday = session.exec(select(Holiday).where(Holiday.day == day)).first()
+    if holiday is None:
+        raise NotFound(f"Ngày {format_day(day)} không có trong danh sách ngày nghỉ lễ.", field="day")
+    record(session, actor.id, "delete", "holiday", holiday.id, day=day.isoformat(), name=holiday.name)
+    session.delete(holiday)
+    session.commit()
+
+
+def add_makeup_day(session: Session, actor: Person, day: date, name: str = "") -> MakeupDay:
+    """Declare a weekend day worked in exchange for a day off (administrators only)."""
+    require_manage_calendar(actor)
+    name = _clean_name(name)
+    if day.weekday() < 5:
+        raise ValidationError(
+            f"Ngày {format_day(day)} là ngày thường; ngày làm bù phải là thứ Bảy hoặc Chủ nhật.", field="day"
+        )
+    if session.exec(select(MakeupDay).where(MakeupDay.day == day)).first() is not None:
+        raise ValidationError(f"Ngày {format_day(day)} đã có trong danh sách ngày làm bù.", field="day")
+    if session.exec(select(Holiday).where(Holiday.day == day)).first() is not None:
+        raise ValidationError(
+            f"Ngày {format_day(day)} đang là ngày nghỉ lễ; hãy xoá ngày nghỉ trước khi khai báo ngày làm bù.",
+            field="day",
+        )
+    makeup = MakeupDay(day=day, name=name)
+    session.add(makeup)
+    session.flush()
+    record(session, actor.id, "create", "makeup_day", makeup.id, day=day.isoformat(), name=name)
+    session.commit()
+    return makeup
+
+
+def remove_makeup_day(session: Session, actor: Person, day: date) -> None:
+    require_manage_calendar(actor)
+    makeup = session.exec(select(MakeupDay).where(MakeupDay.day == day)).first()
+    if makeup is None:
+        raise NotFound(f"Ngày {format_day(day)} không có trong danh sách ngày làm bù.", field="day")
+    record(session, actor.id, "delete", "makeup_day", makeup.id, day=day.isoformat(), name=makeup.name)
+    session.delete(makeup)
+    session.commit()
