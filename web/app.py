@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from meetings import db
+from web import pages
+from web.auth import session_middleware
 from web.context import AppContext
+from web.csrf import CsrfMiddleware
+from web.errors import exception_handlers
+from web.headers import SecurityHeadersMiddleware
+from web.i18n import Catalogs
+from web.limits import UploadLimitMiddleware
 from web.settings import Settings
+from web.templating import make_templates
+
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -25,16 +39,29 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
     url = settings.resolved_database_url
     if migrate:
         db.upgrade(url)
-    context = AppContext(
-        settings=settings, engine=db.make_engine(url), secret_key=settings.resolved_secret_key()
-    )
+    context = AppContext(settings=settings, engine=db.make_engine(url), secret_key=settings.resolved_secret_key())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         context.engine.dispose()
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz)]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *pages.routes(),
+    ]
+    # Outermost first: headers go on every answer (errors included); the session is read before the
+    # upload limit and CSRF checks so their refusals can be rendered as pages.
+    middleware = [
+        Middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://")),
+        session_middleware(context),
+        Middleware(UploadLimitMiddleware, max_upload_mb=settings.max_upload_mb),
+        Middleware(CsrfMiddleware),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=exception_handlers(), lifespan=lifespan)
     app.state.ctx = context
+    app.state.tz = ZoneInfo(settings.time_zone)
+    app.state.catalogs = catalogs = Catalogs.load(settings.default_language)
+    app.state.templates = make_templates(catalogs)
     return app

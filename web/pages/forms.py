@@ -1,0 +1,42 @@
+"""Small helpers shared by the page endpoints: reading posted forms, redirects, safe "next" targets."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from web.csrf import posted_form
+
+
+def text(request: Request, name: str, default: str = "") -> str:
+    """A posted text field, stripped; files and missing fields give ``default``."""
+    value = posted_form(request).get(name)
+    return value.strip() if isinstance(value, str) else default
+
+
+def texts(request: Request, name: str) -> list[str]:
+    return [v.strip() for v in posted_form(request).getlist(name) if isinstance(v, str)]
+
+
+def checked(request: Request, name: str) -> bool:
+    return text(request, name) in ("on", "1", "true", "yes")
+
+
+def files(request: Request, name: str) -> list[UploadFile]:
+    """Uploaded files of a field; a file input left empty posts a nameless empty part, which is skipped."""
+    return [f for f in posted_form(request).getlist(name) if isinstance(f, UploadFile) and f.filename]
+
+
+def safe_next(target: str, default: str = "/") -> str:
+    """A local path to go to after a form; anything pointing elsewhere (``//evil``, ``http://``) is dropped."""
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc or "\\" in target:
+        return default
+    return target
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,111 @@
+/* giaoban: small enhancements of server-rendered pages. No dependencies, no inline script (CSP). */
+"use strict";
+
+(function () {
+  // Browsers give the camera only to secure contexts (HTTPS, or http://localhost). Say so up front.
+  function showInsecureBanner() {
+    var banner = document.getElementById("insecure-banner");
+    if (banner && window.isSecureContext === false) {
+      banner.hidden = false;
+    }
+  }
+
+  // Agenda items: add and remove rows of the meeting form.
+  function setUpAgenda() {
+    var table = document.getElementById("agenda-rows");
+    var template = document.getElementById("agenda-row-template");
+    var add = document.getElementById("agenda-add");
+    if (!table || !template || !add) {
+      return;
+    }
+    function renumber() {
+      var rows = table.querySelectorAll("tr.agenda-row");
+      rows.forEach(function (row, index) {
+        var number = row.querySelector(".agenda-number");
+        if (number) {
+          number.textContent = String(index + 1);
+        }
+      });
+    }
+    add.addEventListener("click", function () {
+      var row = template.content.firstElementChild.cloneNode(true);
+      table.appendChild(row);
+      renumber();
+      var first = row.querySelector("input");
+      if (first) {
+        first.focus();
+      }
+    });
+    table.addEventListener("click", function (event) {
+      var button = event.target.closest("button.agenda-remove");
+      if (!button) {
+        return;
+      }
+      var row = button.closest("tr");
+      if (table.querySelectorAll("tr.agenda-row").length > 1) {
+        row.remove();
+      } else {
+        row.querySelectorAll("input").forEach(function (input) {
+          input.value = input.defaultValue = input.type === "number" ? "10" : "";
+        });
+      }
+      renumber();
+    });
+    renumber();
+  }
+
+  // Urgent meetings need a reason: show the field only when it matters.
+  function setUpUrgent() {
+    var box = document.getElementById("urgent");
+    var reason = document.getElementById("urgent-reason-field");
+    if (!box || !reason) {
+      return;
+    }
+    function sync() {
+      reason.hidden = !box.checked;
+    }
+    box.addEventListener("change", sync);
+    sync();
+  }
+
+  // Site checkboxes: tick or untick all sites of a unit group at once.
+  function setUpSiteGroups() {
+    document.querySelectorAll("[data-select-group]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var group = document.getElementById(button.getAttribute("data-select-group"));
+        if (!group) {
+          return;
+        }
+        var boxes = group.querySelectorAll("input[type=checkbox]");
+        var allChecked = Array.prototype.every.call(boxes, function (b) { return b.checked; });
+        boxes.forEach(function (b) { b.checked = !allChecked; });
+      });
+    });
+  }
+
+  // Buttons that ask before doing something that cannot be undone (cancel a meeting, remove a file).
+  function setUpConfirm() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) {
+          event.preventDefault();
+        }
+      });
+    });
+  }
+
+  function setUpPrint() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    showInsecureBanner();
+    setUpAgenda();
+    setUpUrgent();
+    setUpSiteGroups();
+    setUpConfirm();
+    setUpPrint();
+  });
+})();
