@@ -119,9 +119,7 @@ def _clean_unit(session: Session, draft: UnitDraft, unit_id: int | None) -> dict
         if parent is None:
             raise NotFound("Đơn vị cấp trên không tồn tại.", field="parent_id")
         if LEVEL_RANK[parent.level] >= LEVEL_RANK[level]:
-            raise RuleViolation(
-                f"Đơn vị cấp trên «{parent.name}» phải ở cấp cao hơn đơn vị này.", field="parent_id"
-            )
+            raise RuleViolation(f"Đơn vị cấp trên «{parent.name}» phải ở cấp cao hơn đơn vị này.", field="parent_id")
         if unit_id is not None and unit_id in {u.id for u in _ancestors(session, parent)}:
             raise RuleViolation("Không thể đặt một đơn vị cấp dưới làm đơn vị cấp trên.", field="parent_id")
     if unit_id is not None:
