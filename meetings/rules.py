@@ -153,10 +153,10 @@ def _shared_sites(session: Session, meeting_ids: list[int], site_ids: Collection
         select(MeetingSite.meeting_id, Site)
         .join(Site, col(Site.id) == col(MeetingSite.site_id))
         .where(col(MeetingSite.meeting_id).in_(meeting_ids), col(MeetingSite.site_id).in_(list(site_ids)))
-        .order_by(col(Site.name), col(Site.id))
     ).all()
     shared: dict[int, list[Site]] = {}
-    for mid, site in rows:
+    # Sorted here, not in SQL: database collations differ, messages must not.
+    for mid, site in sorted(rows, key=lambda row: (row[1].name, row[1].id or 0)):
         shared.setdefault(mid, []).append(site)
     return shared
 
