@@ -9,28 +9,24 @@ from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from meetings import db
-from web import pages
+from web import api, pages
 from web.auth import session_middleware
 from web.context import AppContext
 from web.csrf import CsrfMiddleware
 from web.errors import exception_handlers
 from web.headers import SecurityHeadersMiddleware
+from web.health import healthz
 from web.i18n import Catalogs
 from web.limits import UploadLimitMiddleware
+from web.metrics import Metrics, MetricsMiddleware
 from web.settings import Settings
 from web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
@@ -46,14 +42,18 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
         yield
         context.engine.dispose()
 
+    metrics = Metrics(context.engine)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
+        Route("/metrics", metrics.endpoint),
+        *api.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *pages.routes(),
     ]
     # Outermost first: headers go on every answer (errors included); the session is read before the
     # upload limit and CSRF checks so their refusals can be rendered as pages.
     middleware = [
+        Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://")),
         session_middleware(context),
         Middleware(UploadLimitMiddleware, max_upload_mb=settings.max_upload_mb),
@@ -61,6 +61,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
     ]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=exception_handlers(), lifespan=lifespan)
     app.state.ctx = context
+    app.state.metrics = metrics
     app.state.tz = ZoneInfo(settings.time_zone)
     app.state.catalogs = catalogs = Catalogs.load(settings.default_language)
     app.state.templates = make_templates(catalogs)
