@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from meetings.people import Role
+from web import labels
 from web.auth import current_person
 from web.csrf import csrf_token
 from web.i18n import LANGUAGES, Catalogs, install, language_of
@@ -39,6 +40,11 @@ def _day(context: jinja2.runtime.Context, value: date | datetime | None, pattern
 
 
 def make_templates(catalogs: Catalogs) -> Jinja2Templates:
+    @jinja2.pass_context
+    def _tr(context: jinja2.runtime.Context, text: str) -> str:
+        """A text that is not literal in the template (a label from web.labels) in the page's language."""
+        return catalogs.gettext(context.get("lang", catalogs.default_language), text)
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
@@ -49,6 +55,13 @@ def make_templates(catalogs: Catalogs) -> Jinja2Templates:
     install(env, catalogs)
     env.filters["local"] = _local
     env.filters["day"] = _day
+    env.filters["tr"] = _tr
+    env.globals.update(
+        kind_names=labels.KIND_NAMES,
+        state_names=labels.STATE_NAMES,
+        role_names=labels.ROLE_NAMES,
+        level_names=labels.LEVEL_NAMES,
+    )
     return Jinja2Templates(env=env, context_processors=[_common_context])
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from web.pages import meetings, session
+from web.pages import meeting_documents, meeting_form, meetings, session
 
 
 def routes() -> list[BaseRoute]:
-    return [*session.routes(), *meetings.routes()]
+    # The form's /meetings/new comes before /meetings/{id:int} only for readability: the int convertor
+    # would not match "new" anyway.
+    return [*session.routes(), *meeting_form.routes(), *meetings.routes(), *meeting_documents.routes()]

@@ -1,0 +1,232 @@
+"""Meeting pages driven through the test client: the form, its errors, the meeting page and its buttons."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from starlette.testclient import TestClient
+
+from tests.web.conftest import Directory, log_in, token_for
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _far_monday() -> date:
+    """A Monday five weeks ahead: always far enough for the 3-working-day notice."""
+    d = datetime.now(UTC).astimezone(TZ).date() + timedelta(days=35)
+    return d - timedelta(days=d.weekday())
+
+
+def _form(client: TestClient, people: Directory, **overrides: object) -> dict[str, object]:
+    day = _far_monday()
+    data: dict[str, object] = {
+        "csrf_token": token_for(client),
+        "convening_unit_id": str(people.district.id),
+        "title": "Giao ban tuần",
+        "kind": "briefing",
+        "start_at": f"{day}T08:00",
+        "end_at": f"{day}T10:00",
+        "chair_id": str(people.chair.id),
+        "secretary_id": str(people.secretary.id),
+        "contact_id": "",
+        "place": "Hội trường UBND huyện",
+        "site_ids": [str(people.district_site.id), str(people.site_a.id)],
+        "agenda_title": ["Báo cáo tình hình tuần", "Ý kiến các xã"],
+        "agenda_presenter": ["Văn phòng", ""],
+        "agenda_minutes": ["20", "40"],
+        "description": "",
+        "preparation": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def _create(client: TestClient, people: Directory, **overrides: object) -> int:
+    response = client.post("/meetings/new", data=_form(client, people, **overrides), follow_redirects=False)
+    assert response.status_code == 303, response.text
+    match = re.fullmatch(r"/meetings/(\d+)", response.headers["location"])
+    assert match
+    return int(match.group(1))
+
+
+def test_chair_schedules_a_meeting_and_finds_it_in_the_list(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    form = client.get("/meetings/new")
+    assert form.status_code == 200
+    assert "Họp giao ban" in form.text
+    assert "Hội trường xã Bum Nưa" in form.text  # sites of the communes below the district
+    meeting_id = _create(client, people)
+    page = client.get(f"/meetings/{meeting_id}")
+    assert page.status_code == 200
+    assert "Giao ban tuần" in page.text
+    assert "Báo cáo tình hình tuần" in page.text
+    assert "tổng 60 phút" in page.text
+    assert "08:00" in page.text
+    listing = client.get("/meetings")
+    assert f'href="/meetings/{meeting_id}"' in listing.text
+    assert "Dự thảo" in listing.text
+
+
+def test_a_title_with_markup_is_shown_as_text(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    title = '<script>alert("x")</script> & <b>họp</b>'
+    meeting_id = _create(client, people, title=title)
+    for path in ("/meetings", f"/meetings/{meeting_id}", f"/meetings/{meeting_id}/agenda", "/calendar?month="):
+        text = client.get(path).text
+        assert "<script>alert" not in text
+        assert "<b>họp</b>" not in text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;họp&lt;/b&gt;" in client.get(
+        f"/meetings/{meeting_id}"
+    ).text
+
+
+def test_errors_are_shown_beside_their_fields(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    day = _far_monday()
+    response = client.post(
+        "/meetings/new", data=_form(client, people, title="", start_at=f"{day}T10:00", end_at="bad")
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="title-error">Tên cuộc họp không được để trống.<', response.text)
+    assert re.search(r'id="end_at-error">Ngày giờ không hợp lệ', response.text)
+    # What was typed comes back for correction.
+    assert f'value="{day}T10:00"' in response.text
+    assert 'value="Báo cáo tình hình tuần"' in response.text
+
+    response = client.post("/meetings/new", data=_form(client, people, end_at=f"{day}T07:00"))
+    assert response.status_code == 422
+    assert re.search(r'id="end_at-error">Thời gian kết thúc phải sau thời gian bắt đầu.<', response.text)
+    assert 'aria-describedby="end_at-error"' in response.text
+
+
+def test_double_booking_names_the_other_meeting(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    first = _create(client, people, title="Họp bàn kế hoạch phòng chống lụt bão")
+    day = _far_monday()
+    # Two drafts may overlap (they are alternatives); the page warns.
+    second = _create(client, people, title="Họp khác", start_at=f"{day}T09:00", end_at=f"{day}T11:00")
+    page = client.get(f"/meetings/{second}").text
+    assert "(Dự thảo) Lò Văn Chủ đã chủ trì cuộc họp «Họp bàn kế hoạch phòng chống lụt bão»" in page
+    # Once the first is announced, the overlap is refused and the form names it beside the chair.
+    client.post(f"/meetings/{first}/publish", data={"csrf_token": token_for(client)})
+    response = client.post(
+        "/meetings/new", data=_form(client, people, title="Họp khác", start_at=f"{day}T09:00", end_at=f"{day}T11:00")
+    )
+    assert response.status_code == 409
+    assert re.search(r'id="chair_id-error">Lò Văn Chủ đã chủ trì cuộc họp «Họp bàn kế hoạch phòng chống lụt bão»', response.text)
+
+
+def test_publish_refused_without_notice_then_urgent_goes_through(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    tomorrow = datetime.now(UTC).astimezone(TZ).date() + timedelta(days=1)
+    meeting_id = _create(client, people, start_at=f"{tomorrow}T08:00", end_at=f"{tomorrow}T09:00")
+    response = client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)})
+    assert response.status_code == 409
+    assert 'id="publish-error"' in response.text
+    assert "ít nhất 3 ngày làm việc" in response.text
+
+    form = _form(
+        client, people, start_at=f"{tomorrow}T08:00", end_at=f"{tomorrow}T09:00", urgent="on", urgent_reason=""
+    )
+    response = client.post(f"/meetings/{meeting_id}/edit", data=form)
+    assert response.status_code == 422
+    assert 'id="urgent_reason-error">Họp đột xuất phải ghi rõ lý do.<' in response.text
+
+    form["urgent_reason"] = "Ứng phó bão số 3"
+    assert client.post(f"/meetings/{meeting_id}/edit", data=form, follow_redirects=False).status_code == 303
+    response = client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)})
+    assert response.status_code == 200
+    assert "Đã phát hành giấy mời" in response.text
+    assert "Ứng phó bão số 3" in response.text
+
+
+def test_cancel_a_published_meeting_needs_a_reason(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _create(client, people)
+    client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)})
+    response = client.post(f"/meetings/{meeting_id}/cancel", data={"csrf_token": token_for(client), "reason": ""})
+    assert response.status_code == 422
+    assert 'id="cancel-error">Hãy ghi lý do huỷ' in response.text
+    response = client.post(
+        f"/meetings/{meeting_id}/cancel", data={"csrf_token": token_for(client), "reason": "Trùng lịch của tỉnh"}
+    )
+    assert response.status_code == 200
+    assert "Cuộc họp đã bị huỷ." in response.text
+    assert "Trùng lịch của tỉnh" in response.text
+
+
+def test_who_sees_and_who_manages(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _create(client, people, site_ids=[str(people.site_a.id)])
+    client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)})
+    client.post("/logout", data={"csrf_token": token_for(client)})
+
+    log_in(client, "canbo.a")  # commune A is invited
+    page = client.get(f"/meetings/{meeting_id}")
+    assert page.status_code == 200
+    assert "Phát hành giấy mời</button>" not in page.text
+    assert f'href="/meetings/{meeting_id}/edit"' not in page.text
+    assert client.get(f"/meetings/{meeting_id}/edit").status_code == 403
+    assert client.get("/meetings/new").status_code == 403
+    response = client.post(f"/meetings/{meeting_id}/cancel", data={"csrf_token": token_for(client), "reason": "x"})
+    assert response.status_code == 403
+    client.post("/logout", data={"csrf_token": token_for(client)})
+
+    log_in(client, "canbo.b")  # commune B is not
+    assert client.get(f"/meetings/{meeting_id}").status_code == 403
+    assert f'href="/meetings/{meeting_id}"' not in client.get("/meetings").text
+    assert client.get("/meetings/999999").status_code == 404
+
+
+def test_a_posted_convening_unit_the_person_may_not_use_is_refused(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    response = client.post("/meetings/new", data=_form(client, people, convening_unit_id=str(people.commune_b.id)))
+    assert response.status_code == 403
+
+
+def test_documents_upload_download_and_refusal(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    pdf = b"%PDF-1.4\n% giao ban\n"
+    form = _form(client, people)
+    response = client.post(
+        "/meetings/new", data=form, files={"documents": ("Báo cáo tuần.pdf", pdf, "application/pdf")}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    meeting_id = int(response.headers["location"].rsplit("/", 1)[1])
+    page = client.get(f"/meetings/{meeting_id}").text
+    match = re.search(rf'href="/meetings/{meeting_id}/documents/(\d+)">Báo cáo tuần.pdf<', page)
+    assert match
+    download = client.get(f"/meetings/{meeting_id}/documents/{match.group(1)}")
+    assert download.status_code == 200
+    assert download.content == pdf
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["content-disposition"].startswith("attachment;")
+
+    response = client.post(
+        f"/meetings/{meeting_id}/documents",
+        data={"csrf_token": token_for(client)},
+        files={"documents": ("trang.html", b"<html><script>x</script>", "text/html")},
+    )
+    assert response.status_code == 422
+    assert 'id="documents-error">Không nhận tệp «trang.html»' in response.text
+
+    client.post("/logout", data={"csrf_token": token_for(client)})
+    log_in(client, "canbo.b")
+    assert client.get(f"/meetings/{meeting_id}/documents/{match.group(1)}").status_code == 403
+
+
+def test_printable_agenda_and_calendar(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _create(client, people)
+    agenda = client.get(f"/meetings/{meeting_id}/agenda")
+    assert agenda.status_code == 200
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in agenda.text
+    assert "Báo cáo tình hình tuần" in agenda.text
+    assert 'href="/static/print.css" media="print"' in agenda.text
+    day = _far_monday()
+    calendar = client.get(f"/calendar?month={day:%Y-%m}")
+    assert calendar.status_code == 200
+    assert f'href="/meetings/{meeting_id}"' in calendar.text
+    assert client.get("/calendar?month=nonsense").status_code == 200
