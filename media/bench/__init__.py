@@ -1,0 +1,1 @@
+"""``giaoban bench media``: the forwarding server against aiortc's stock relay, on this machine."""

@@ -1,0 +1,88 @@
+"""The media server as a library: rooms of participants, and the figures about them.
+
+This is what runs inside the media process (see ``media.service``); tests and the benchmark may also
+drive it in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from media.config import MediaConfig
+from media.errors import UnknownParticipant
+from media.metrics import MediaCollector
+from media.room import Room, participant_stats
+
+logger = logging.getLogger(__name__)
+
+EventSink = Callable[[str, dict[str, Any]], None]
+
+
+class MediaServer:
+    def __init__(
+        self,
+        config: MediaConfig | None = None,
+        registry: CollectorRegistry | None = None,
+        on_event: EventSink | None = None,
+    ) -> None:
+        self.config = config or MediaConfig()
+        self.rooms: dict[str, Room] = {}
+        self._on_event = on_event
+        self._collector: MediaCollector | None = None
+        self._registry = registry
+        if registry is not None:
+            self._collector = MediaCollector(self)
+            registry.register(self._collector)
+
+    def _emit(self, event: str, data: dict[str, Any]) -> None:
+        if self._on_event is not None:
+            try:
+                self._on_event(event, data)
+            except Exception:
+                logger.exception("media event handler failed on %s", event)
+
+    def room(self, room_id: str) -> Room:
+        room = self.rooms.get(room_id)
+        if room is None:
+            raise UnknownParticipant(f"there is no room {room_id!r}")
+        return room
+
+    async def join(self, room_id: str, participant_id: str, offer_sdp: str) -> dict[str, Any]:
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = self.rooms[room_id] = Room(room_id, self.config, self._emit)
+        try:
+            return await room.join(participant_id, offer_sdp)
+        finally:
+            if not room.participants and self.rooms.get(room_id) is room:
+                del self.rooms[room_id]
+                await room.close()
+
+    async def leave(self, room_id: str, participant_id: str) -> None:
+        room = self.room(room_id)
+        await room.leave(participant_id)
+        if not room.participants:
+            self.rooms.pop(room_id, None)
+            await room.close()
+
+    def set_slot(self, room_id: str, subscriber: str, slot: str, publisher: str | None, track: str | None) -> None:
+        self.room(room_id).set_slot(subscriber, slot, publisher, track)
+
+    def set_paused(self, room_id: str, participant_id: str, kind: str, paused: bool) -> None:
+        self.room(room_id).set_paused(participant_id, kind, paused)
+
+    def stats(self, room_id: str | None = None) -> dict[str, Any]:
+        rooms = [self.room(room_id)] if room_id is not None else list(self.rooms.values())
+        return {room.id: {pid: participant_stats(p) for pid, p in room.participants.items()} for room in rooms}
+
+    async def close(self) -> None:
+        for room in list(self.rooms.values()):
+            await room.close()
+        self.rooms.clear()
+        if self._registry is not None and self._collector is not None:
+            self._registry.unregister(self._collector)
+            self._collector = None

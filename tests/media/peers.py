@@ -1,0 +1,97 @@
+"""Real aiortc peers for the media tests: publishers, subscribers, and taps on their clear RTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from media.rtp import ExtensionIds, parse_rtp
+
+Join = Callable[[str, str], Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class Tap:
+    """Clear RTP packets seen at one end: (ssrc, seq, timestamp, marker, payload)."""
+
+    packets: list[tuple[int, int, int, int, bytes]] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)
+
+    def payloads(self, ssrc: int | None = None) -> list[bytes]:
+        return [p[4] for p in self.packets if ssrc is None or p[0] == ssrc]
+
+    def ssrcs(self) -> set[int]:
+        return {p[0] for p in self.packets}
+
+    def frames(self, ssrc: int) -> int:
+        return sum(1 for p in self.packets if p[0] == ssrc and p[3])
+
+
+def _record(tap: Tap, data: bytes) -> None:
+    if len(data) >= 12 and not 192 <= data[1] <= 223:
+        try:
+            packet = parse_rtp(data, ExtensionIds())
+        except Exception:
+            return
+        tap.packets.append((packet.ssrc, packet.seq, packet.timestamp, packet.marker, bytes(packet.payload)))
+        tap.arrivals.append(time.monotonic())
+
+
+def tap_sent(pc: RTCPeerConnection) -> Tap:
+    """Record every clear RTP packet ``pc`` sends (before SRTP protection)."""
+    tap = Tap()
+    dtls = pc.getTransceivers()[0].sender.transport
+    original = dtls._send_rtp
+
+    async def send_rtp(data: bytes) -> None:
+        _record(tap, data)
+        await original(data)
+
+    dtls._send_rtp = send_rtp
+    return tap
+
+
+def tap_received(pc: RTCPeerConnection) -> Tap:
+    """Record every clear RTP packet ``pc`` receives (after SRTP unprotection), then let aiortc have it."""
+    tap = Tap()
+    dtls = pc.getTransceivers()[0].receiver.transport
+    original = dtls._handle_rtp_data
+
+    async def handle(data: bytes, arrival_time_ms: int) -> None:
+        _record(tap, data)
+        await original(data, arrival_time_ms)
+
+    dtls._handle_rtp_data = handle
+    return tap
+
+
+def publisher(*tracks: MediaStreamTrack, slots: tuple[str, ...] = ()) -> RTCPeerConnection:
+    """A peer that sends ``tracks`` and has recvonly slots of the given kinds."""
+    pc = RTCPeerConnection()
+    for track in tracks:
+        pc.addTransceiver(track, direction="sendonly")
+    for kind in slots:
+        pc.addTransceiver(kind, direction="recvonly")
+    return pc
+
+
+async def connect(pc: RTCPeerConnection, join: Join) -> dict[str, Any]:
+    """Offer, have the server answer through ``join(participant offer)``, apply the answer."""
+    await pc.setLocalDescription(await pc.createOffer())
+    result = await join(pc.localDescription.sdp, "")
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=result["sdp"], type="answer"))
+    return result
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
