@@ -1,1 +1,61 @@
-"""Composing and delivering mail. Knows nothing of the database models of ``meetings``."""
+"""Composing and delivering mail. Knows nothing of the database models of ``meetings``.
+
+Typical use::
+
+    rendered = render_mail(MailKind.INVITATION, context, language=recipient.language)
+    mail = OutgoingMail(sender=..., to=[recipient], subject=rendered.subject, text=rendered.text,
+                        html=rendered.html, calendar=CalendarInvite(...), message_id=message_id_for(key, domain))
+    composed = compose(mail)
+"""
+
+from mailer.composition import compose
+from mailer.context import AgendaEntry, Contact, DocumentLink, MeetingContext, RecordContext, RecordKind
+from mailer.errors import (
+    HeaderInjectionError,
+    InvalidAddressError,
+    InvalidMailError,
+    MailerError,
+    SmtpUrlError,
+)
+from mailer.headers import message_id_for, normalize_address
+from mailer.invite import CalendarInvite, CalendarMethod, calendar_text, meeting_uid
+from mailer.mail import (
+    Attachment,
+    ComposedMail,
+    DeliveryResult,
+    DeliveryStatus,
+    OutgoingMail,
+    Recipient,
+)
+from mailer.templates import MailKind, MailTemplates, RenderedMail, render_mail
+
+__all__ = [
+    "AgendaEntry",
+    "Attachment",
+    "CalendarInvite",
+    "CalendarMethod",
+    "ComposedMail",
+    "Contact",
+    "DeliveryResult",
+    "DeliveryStatus",
+    "DocumentLink",
+    "HeaderInjectionError",
+    "InvalidAddressError",
+    "InvalidMailError",
+    "MailKind",
+    "MailTemplates",
+    "MailerError",
+    "MeetingContext",
+    "OutgoingMail",
+    "Recipient",
+    "RecordContext",
+    "RecordKind",
+    "RenderedMail",
+    "SmtpUrlError",
+    "calendar_text",
+    "compose",
+    "meeting_uid",
+    "message_id_for",
+    "normalize_address",
+    "render_mail",
+]

@@ -1,0 +1,143 @@
+"""The data the mailer works with: who a mail goes to, what it carries, and what became of it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from mailer.errors import InvalidMailError
+from mailer.headers import clean_display_name, clean_filename, normalize_address
+
+if TYPE_CHECKING:
+    from mailer.invite import CalendarInvite
+
+LANGUAGES = ("vi", "en")
+"""Languages the mail templates exist in; the first is the default."""
+
+_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+\-]*/[a-z0-9][a-z0-9!#$&^_.+\-]*$")
+
+
+def normalize_language(value: str) -> str:
+    """``vi`` or ``en`` from a language tag such as ``en-US``; anything unknown falls back to ``vi``."""
+    primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
+    return primary if primary in LANGUAGES else LANGUAGES[0]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person or unit mail is addressed to (or sent from). The address is checked and normalised on
+    creation, so a ``Recipient`` always holds a usable address; an invalid one raises
+    ``InvalidAddressError``."""
+
+    address: str
+    name: str = ""
+    language: str = "vi"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "address", normalize_address(self.address))
+        object.__setattr__(self, "name", clean_display_name(self.name))
+        object.__setattr__(self, "language", normalize_language(self.language))
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+    def as_header_address(self) -> Address:
+        return Address(display_name=self.name, addr_spec=self.address)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with the mail."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "filename", clean_filename(self.filename))
+        content_type = self.content_type.strip().lower()
+        if not _CONTENT_TYPE.match(content_type):
+            raise InvalidMailError(f"Kiểu nội dung tệp đính kèm không hợp lệ: {self.content_type!r}")
+        object.__setattr__(self, "content_type", content_type)
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """Everything needed to compose one message.
+
+    ``message_id`` may be fixed by the caller (for instance from an outbox item's idempotency key via
+    ``message_id_for``) so that a retried message is recognisably the same message.
+    """
+
+    sender: Recipient
+    to: Sequence[Recipient]
+    subject: str
+    text: str
+    html: str = ""
+    cc: Sequence[Recipient] = ()
+    reply_to: Recipient | None = None
+    attachments: Sequence[Attachment] = ()
+    calendar: CalendarInvite | None = None
+    message_id: str | None = None
+    references: Sequence[str] = ()
+    extra_headers: Sequence[tuple[str, str]] = ()
+    language: str = ""
+    date: datetime | None = None
+    envelope_sender: str | None = None
+    """Bounce address for ``MAIL FROM``; the sender's address when not given."""
+
+    def __post_init__(self) -> None:
+        for name in ("to", "cc", "attachments", "references", "extra_headers"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class ComposedMail:
+    """A message ready to send: the ``EmailMessage``, its exact bytes (CRLF line ends, 7-bit clean),
+    and the SMTP envelope."""
+
+    message: EmailMessage
+    data: bytes
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+
+
+class DeliveryStatus(StrEnum):
+    DELIVERED = "delivered"
+    TEMPORARY_FAILURE = "temporary"
+    """Worth retrying later: 4xx replies, refused connections, timeouts, TLS or login problems."""
+    PERMANENT_FAILURE = "permanent"
+    """Retrying will not help: a 5xx reply to this message or this recipient."""
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What happened to one message for one recipient."""
+
+    message_id: str
+    recipient: str
+    status: DeliveryStatus
+    code: int | None = None
+    """The SMTP reply code, or None when there was no reply (connection refused, timeout)."""
+    reply: str = ""
+    """The server's reply text, or a description of the error; kept for the mail log."""
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is DeliveryStatus.DELIVERED
+
+    @property
+    def temporary(self) -> bool:
+        return self.status is DeliveryStatus.TEMPORARY_FAILURE
