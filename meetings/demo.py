@@ -231,3 +231,28 @@ def _seed(session: Session) -> None:
             session.add(holiday)
             session.flush()
             audit.record(session, None, "create", "holiday", holiday.id, day=day.isoformat(), name=name)
+
+
+ROLE_LABELS = {
+    Role.ADMINISTRATOR: "quản trị",
+    Role.CHAIR: "chủ trì",
+    Role.SECRETARY: "thư ký",
+    Role.SITE_OFFICIAL: "cán bộ điểm cầu",
+    Role.SITE_OPERATOR: "kỹ thuật điểm cầu",
+}
+
+
+def logins_table(logins: list[DemoLogin]) -> str:
+    """The log-ins as an aligned Markdown table: readable in a terminal, pasteable into the README."""
+    header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
+    rows = [
+        (f"`{x.username}`", f"`{x.password}`", ", ".join(ROLE_LABELS[Role(r)] for r in x.roles.split()), x.unit_name)
+        for x in logins
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])

@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade", help="apply migrations")
     up.set_defaults(func=cmd_db_upgrade)
+
+    from web import cli_directory  # imported here: it imports this module
+
+    cli_directory.add_commands(sub)
     return parser
 
 

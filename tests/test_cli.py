@@ -1,0 +1,135 @@
+"""The directory commands of ``giaoban``, run in-process against a real database."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from meetings import db
+from meetings.accounts import authenticate, person_for_token
+from meetings.people import Person
+from meetings.units import Unit
+from web.cli import main
+
+GOOD_CSV = """type,code,name,level,parent,unit,username,full_name,roles
+unit,000.00.05.H37,UBND huyện Ngọc Khê,district,,,,,
+unit,000.01.05.H37,UBND xã Tân Lập,commune,000.00.05.H37,,,,
+site,,Phòng họp trực tuyến UBND xã Tân Lập,,,000.01.05.H37,,,
+person,,,,,000.01.05.H37,cb.tanlap,Lò Thị Hoa,site_official
+"""
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("GIAOBAN_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("GIAOBAN_DATABASE_URL", database_url)
+    return database_url
+
+
+@contextmanager
+def _session(url: str) -> Iterator[Session]:
+    engine = db.make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def test_import_prints_counts_and_is_idempotent(env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "danhba.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8-sig")
+    assert main(["directory", "import", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "units: 2 created, 0 updated, 0 unchanged",
+        "sites: 1 created, 0 updated, 0 unchanged",
+        "people: 1 created, 0 updated, 0 unchanged",
+    ]
+    assert main(["directory", "import", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "units: 0 created, 0 updated, 2 unchanged",
+        "sites: 0 created, 0 updated, 1 unchanged",
+        "people: 0 created, 0 updated, 1 unchanged",
+    ]
+
+
+def test_import_bad_row_exits_2_with_one_line(env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "danhba.txt"
+    path.write_text(GOOD_CSV.replace("site_official", "site_officer"), encoding="utf-8")
+    assert main(["directory", "import", "--format", "csv", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "line 5: roles: Vai trò «site_officer» không có; các vai trò: administrator, chair, secretary, "
+        "site_official, site_operator.\n"
+    )
+    with _session(env) as session:
+        assert session.exec(select(Unit)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        (
+            "danhba.xlsx",
+            "x",
+            "giaoban: Không biết định dạng của «danhba.xlsx»; dùng tệp .json hoặc .csv, hoặc chỉ rõ --format.\n",
+        ),
+        ("missing.json", None, "giaoban: cannot read {path}: No such file or directory\n"),
+    ],
+)
+def test_import_unusable_file(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | None, error: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    assert main(["directory", "import", str(path)]) == 2
+    assert capsys.readouterr().err == error.format(path=path)
+
+
+def test_demo_if_empty_then_token_and_password(
+    env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--if-empty"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Demo directory seeded.")
+    assert "| `admin`           | `admin-demo`           | quản trị          | UBND huyện Ngọc Khê    |" in out
+    assert len(out.splitlines()) == 1 + 2 + 23
+    assert main(["demo", "--if-empty"]) == 0
+    assert capsys.readouterr().out.startswith("Demo directory already present.")
+
+    assert main(["token", "create", "ADMIN", "--name", "QLVB"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert main(["token", "create", "nobody"]) == 2
+    assert capsys.readouterr().err == "giaoban: no such user: nobody\n"
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("mat-khau-moi-2026\n"))
+    assert main(["user", "password", "chutich"]) == 0
+    assert capsys.readouterr().out == "password set for chutich\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO("ngan\n"))
+    assert main(["user", "password", "chutich"]) == 2
+    assert capsys.readouterr().err == "giaoban: Mật khẩu phải có ít nhất 8 ký tự.\n"
+
+    with _session(env) as session:
+        admin = person_for_token(session, token)
+        assert admin is not None and admin.username == "admin"
+        assert authenticate(session, "chutich", "mat-khau-moi-2026") is not None
+
+
+def test_demo_if_empty_leaves_a_real_directory_alone(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "danhba.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    assert main(["directory", "import", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["demo", "--if-empty"]) == 0
+    assert capsys.readouterr().out == "the directory is not empty: demo not seeded\n"
+    with _session(env) as session:
+        assert [p.username for p in session.exec(select(Person)).all()] == ["cb.tanlap"]
