@@ -16,8 +16,9 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from meetings import audit
+from meetings.access import require_manage_directory
 from meetings.accounts import normalize_username
-from meetings.errors import Conflict, Forbidden, NotFound, RuleViolation
+from meetings.errors import Conflict, NotFound, RuleViolation
 from meetings.people import Person, Role
 from meetings.units import Site, Unit, UnitLevel, validate_agency_code
 from meetings.validation import (
@@ -79,8 +80,8 @@ class UnitNode:
 
 
 def _require_directory_manager(actor: Person | None) -> None:
-    if actor is not None and not (actor.active and actor.has_role(Role.ADMINISTRATOR)):
-        raise Forbidden("Chỉ quản trị viên được sửa danh bạ đơn vị, điểm cầu và người dùng.")
+    if actor is not None:
+        require_manage_directory(actor)
 
 
 def _apply(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
