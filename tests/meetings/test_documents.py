@@ -229,3 +229,18 @@ def test_cancelled_meeting_takes_no_documents_and_confidential_ones_are_not_mail
         tz=HANOI,
     )
     assert may_be_mailed(plain) and not plain.record_confidential  # the flag only means something when mật
+
+
+def test_utf16_text_is_accepted_and_a_lost_file_is_reported(
+    session: Session, world: World, store: DocumentStore, meeting_id: int
+) -> None:
+    notes = add_document(
+        session, world.person("secretary_d"), meeting_id, "ghi chú.txt", "", "Ghi chú".encode("utf-16"), store
+    )
+    assert notes.id is not None
+    assert store.read(notes.sha256) == "Ghi chú".encode("utf-16")
+    store.path_for(notes.sha256).unlink()
+    with pytest.raises(NotFound, match=r"«ghi chú\.txt» không còn trong kho lưu trữ"):
+        open_document(session, world.person("secretary_d"), notes.id, store)
+    with pytest.raises(ValueError):
+        store.path_for("../../etc/passwd")

@@ -108,6 +108,11 @@ def test_create_stores_a_draft_with_sites_agenda_and_people(session: Session, wo
         ({"invitee_ids": ["official_c"]}, "invitee_ids",
          "Ngô Thị Cát không thuộc đơn vị «UBND huyện Ngọc Khê» hay đơn vị cấp dưới của nó."),
         ({"last_n": 0}, "last_n", None),
+        ({"end_at": datetime(2026, 3, 9, 11)}, "end_at", "Thời gian kết thúc phải kèm múi giờ."),
+        ({"convening_unit_id": 777}, "convening_unit_id", "Không tìm thấy đơn vị triệu tập (mã 777)."),
+        ({"invitee_ids": ["retired"]}, "invitee_ids", "Tài khoản của Cán bộ đã nghỉ đã ngừng hoạt động."),
+        ({"contact_id": 555_555}, "contact_id", "Không tìm thấy người liên hệ (mã 555555)."),
+        ({"place": "p" * 301}, "place", "Địa điểm dài quá 300 ký tự."),
         ({"agenda": [AgendaItemDraft("")]}, "agenda", "Mục 1 của chương trình: nội dung không được để trống."),
         ({"agenda": [AgendaItemDraft("A"), AgendaItemDraft("B", planned_minutes=0)]}, "agenda",
          "Mục 2 của chương trình: thời lượng phải từ 1 đến 600 phút."),
@@ -262,6 +267,8 @@ def test_cancelling_a_published_meeting_needs_a_reason(session: Session, world: 
     with pytest.raises(ValidationError) as refused:
         cancel_meeting(session, chair, meeting.id, "   ")
     assert refused.value.field == "reason"
+    with pytest.raises(ValidationError, match=r"Lý do huỷ dài quá 500 ký tự\."):
+        cancel_meeting(session, chair, meeting.id, "x" * 501)
 
 
 def test_only_the_convening_units_managers_may_change_a_meeting(session: Session, world: World) -> None:
