@@ -13,7 +13,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from media.rtp import ExtensionIds, parse_rtp
 
-Join = Callable[[str, str], Awaitable[dict[str, Any]]]
+Join = Callable[[str], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -84,7 +84,7 @@ def publisher(*tracks: MediaStreamTrack, slots: tuple[str, ...] = ()) -> RTCPeer
 async def connect(pc: RTCPeerConnection, join: Join) -> dict[str, Any]:
     """Offer, have the server answer through ``join(participant offer)``, apply the answer."""
     await pc.setLocalDescription(await pc.createOffer())
-    result = await join(pc.localDescription.sdp, "")
+    result = await join(pc.localDescription.sdp)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=result["sdp"], type="answer"))
     return result
 
@@ -95,3 +95,64 @@ async def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+class Site:
+    """A test participant: an aiortc peer that may publish and has receive slots, and counts what it decodes."""
+
+    def __init__(self, name: str, *tracks: MediaStreamTrack, slots: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.pc = publisher(*tracks, slots=slots)
+        self.decoded: dict[str, list[float]] = {}  # slot mid -> decode times
+        self.decoded_frames: dict[str, list[Any]] = {}
+        self.keep_frames = False
+        self.readers: list[asyncio.Task[None]] = []
+        self.result: dict[str, Any] = {}
+        self.sent: Tap | None = None
+        self.received: Tap | None = None
+
+        @self.pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            mid = next(t.mid for t in self.pc.getTransceivers() if t.receiver.track is track)
+            self.decoded[mid] = []
+            self.decoded_frames[mid] = []
+            self.readers.append(asyncio.ensure_future(self._read(mid, track)))
+
+    async def _read(self, mid: str, track: MediaStreamTrack) -> None:
+        while True:
+            try:
+                frame = await track.recv()
+            except Exception:
+                return
+            self.decoded[mid].append(time.monotonic())
+            if self.keep_frames:
+                self.decoded_frames[mid].append(frame)
+
+    async def join(self, join: Join) -> dict[str, Any]:
+        self.result = await connect(self.pc, join)
+        self.sent = tap_sent(self.pc)
+        self.received = tap_received(self.pc)
+        return self.result
+
+    def track(self, kind: str) -> str:
+        return next(t["mid"] for t in self.result["tracks"] if t["kind"] == kind)
+
+    def slots(self, kind: str) -> list[str]:
+        return [t["mid"] for t in self.result["slots"] if t["kind"] == kind]
+
+    def slot_ssrc(self, mid: str) -> int:
+        """The SSRC the server sends on for one of this site's slots, from the server's answer."""
+        transceiver = next(t for t in self.pc.getTransceivers() if t.mid == mid)
+        params = self.pc.remoteDescription.sdp
+        section = params.split("m=")[int(transceiver._get_mline_index()) + 1]
+        line = next(x for x in section.splitlines() if x.startswith("a=ssrc:"))
+        return int(line.split()[0].split(":")[1])
+
+    def frames(self, mid: str) -> int:
+        return len(self.decoded.get(mid, []))
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for reader in self.readers:
+            reader.cancel()
+        await asyncio.gather(*self.readers, return_exceptions=True)

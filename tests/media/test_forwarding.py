@@ -1,0 +1,200 @@
+"""Forwarding between real aiortc peers on loopback, through the media server running in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
+from aiortc.rtcrtpsender import RTCRtpSender
+
+from media import rtcp
+from media.bench.sources import CounterVideoTrack, ToneAudioTrack, read_stamp
+from media.server import MediaServer
+from media.vp8 import parse_descriptor
+from tests.media.conftest import Events
+from tests.media.peers import Site, wait_for
+
+ROOM = "giao-ban"
+
+
+def joiner(server: MediaServer, name: str):  # type: ignore[no-untyped-def]
+    return lambda sdp: server.join(ROOM, name, sdp)
+
+
+async def start(server: MediaServer, site: Site) -> Site:
+    await site.join(joiner(server, site.name))
+    return site
+
+
+def show(server: MediaServer, subscriber: Site, publisher: Site, kinds: tuple[str, ...] = ("video", "audio")) -> None:
+    for kind in kinds:
+        server.set_slot(ROOM, subscriber.name, subscriber.slots(kind)[0], publisher.name, publisher.track(kind))
+
+
+def no_codec_in_server(server: MediaServer) -> None:
+    for room in server.rooms.values():
+        for participant in room.participants.values():
+            for transceiver in participant.pc.getTransceivers():
+                sender: RTCRtpSender = transceiver.sender
+                receiver: RTCRtpReceiver = transceiver.receiver
+                assert sender._RTCRtpSender__encoder is None  # type: ignore[attr-defined]
+                assert sender._RTCRtpSender__rtp_task is None  # type: ignore[attr-defined]
+                assert receiver._RTCRtpReceiver__decoder_thread is None  # type: ignore[attr-defined]
+
+
+async def test_payloads_arrive_byte_identical_and_every_subscriber_counts_frames(media_server: MediaServer) -> None:
+    chair = await start(media_server, Site("chair", CounterVideoTrack(), ToneAudioTrack()))
+    communes = [await start(media_server, Site(f"xa-{i}", slots=("video", "audio"))) for i in range(3)]
+    for commune in communes:
+        show(media_server, commune, chair)
+    for commune in communes:
+        await wait_for(lambda c=commune: c.frames(c.slots("video")[0]) >= 20, 10, f"20 frames at {commune.name}")
+
+    assert chair.sent is not None
+    sent = set(chair.sent.payloads())
+    for commune in communes:
+        assert commune.received is not None
+        video_ssrc = commune.slot_ssrc(commune.slots("video")[0])
+        audio_ssrc = commune.slot_ssrc(commune.slots("audio")[0])
+        video = commune.received.payloads(video_ssrc)
+        audio = commune.received.payloads(audio_ssrc)
+        assert len(video) > 20 and len(audio) > 20
+        assert all(p in sent for p in video + audio), "a payload was altered on the way"
+        assert commune.received.frames(video_ssrc) >= 20  # frame ends (marker bits) counted at the RTP level
+        assert commune.frames(commune.slots("audio")[0]) > 20
+    no_codec_in_server(media_server)
+    stats = media_server.stats(ROOM)[ROOM]
+    assert stats["chair"]["packets_received"] > 0
+    assert all(stats[c.name]["packets_forwarded"] > 0 for c in communes)
+    for site in [chair, *communes]:
+        await site.close()
+
+
+async def test_a_subscribers_keyframe_request_reaches_the_publisher(media_server: MediaServer) -> None:
+    chair = await start(media_server, Site("chair", CounterVideoTrack()))
+    commune = await start(media_server, Site("xa", slots=("video",)))
+    show(media_server, commune, chair, ("video",))
+    await wait_for(lambda: commune.frames("0") >= 5, 10, "the first frames")
+    chair_receiver = media_server.room(ROOM).participants["chair"].receivers[chair.track("video")]
+    requests_before = chair_receiver.keyframe_requests
+    keyframes_before = chair_receiver.keyframes
+
+    # The publisher's peer sees the server's PLI for its own video SSRC.
+    plis: list[int] = []
+    dtls = chair.pc.getTransceivers()[0].sender.transport
+    original = dtls._handle_rtcp_data
+
+    async def spy(data: bytes) -> None:
+        plis.extend(i.media_ssrc for i in rtcp.parse_rtcp(data) if isinstance(i, rtcp.KeyframeRequest))
+        await original(data)
+
+    dtls._handle_rtcp_data = spy
+    slot_ssrc = commune.slot_ssrc("0")
+    sub_dtls = commune.pc.getTransceivers()[0].receiver.transport
+    for _ in range(5):  # a burst of requests: the server passes them on rate-limited
+        await sub_dtls._send_rtp(rtcp.picture_loss(1234, slot_ssrc))
+    await wait_for(lambda: bool(plis), 3, "the PLI at the publisher")
+    assert plis[0] == chair.pc.getTransceivers()[0].sender._ssrc
+    await wait_for(lambda: chair_receiver.keyframes > keyframes_before, 3, "a new keyframe from the publisher")
+    assert chair_receiver.keyframe_requests - requests_before == 1
+    for site in (chair, commune):
+        await site.close()
+
+
+async def test_a_late_joiner_gets_a_picture_at_once(media_server: MediaServer) -> None:
+    # aiortc's encoder makes keyframes only when asked: without the server's request a late joiner sees nothing.
+    chair = await start(media_server, Site("chair", CounterVideoTrack()))
+    early = await start(media_server, Site("early", slots=("video",)))
+    show(media_server, early, chair, ("video",))
+    await wait_for(lambda: early.frames("0") >= 30, 10, "two seconds of video at the early site")
+    late = Site("late", slots=("video",))
+    late.keep_frames = True
+    asked = time.monotonic()
+    await start(media_server, late)
+    show(media_server, late, chair, ("video",))
+    await wait_for(lambda: late.frames("0") >= 1, 3, "a picture at the late site")
+    assert late.decoded["0"][0] - asked < 2.0
+    # The first picture it decodes is a whole one: the frame counter drawn into it reads back.
+    first = read_stamp(late.decoded_frames["0"][0])
+    assert first >= 30
+    for site in (chair, early, late):
+        await site.close()
+
+
+async def test_stopping_a_participants_audio_silences_it_everywhere(media_server: MediaServer) -> None:
+    speaker = await start(media_server, Site("xa-a", CounterVideoTrack(), ToneAudioTrack()))
+    listeners = [await start(media_server, Site(f"xa-{i}", slots=("video", "audio"))) for i in range(2)]
+    for listener in listeners:
+        show(media_server, listener, speaker)
+    for listener in listeners:
+        await wait_for(lambda x=listener: x.frames(x.slots("audio")[0]) > 10, 10, "audio at every listener")
+
+    def audio_packets(site: Site) -> int:
+        assert site.received is not None
+        return len(site.received.payloads(site.slot_ssrc(site.slots("audio")[0])))
+
+    def video_packets(site: Site) -> int:
+        assert site.received is not None
+        return len(site.received.payloads(site.slot_ssrc(site.slots("video")[0])))
+
+    media_server.set_paused(ROOM, "xa-a", "audio", True)
+    await asyncio.sleep(0.3)  # packets already on their way
+    audio_before = [audio_packets(x) for x in listeners]
+    video_before = [video_packets(x) for x in listeners]
+    await asyncio.sleep(1.0)
+    assert [audio_packets(x) for x in listeners] == audio_before
+    assert all(video_packets(x) > v for x, v in zip(listeners, video_before, strict=True))
+
+    # A site cannot undo the pause by joining again.
+    await speaker.close()
+    speaker = await start(media_server, Site("xa-a", CounterVideoTrack(), ToneAudioTrack()))
+    await asyncio.sleep(1.0)
+    assert [audio_packets(x) for x in listeners] == audio_before
+
+    media_server.set_paused(ROOM, "xa-a", "audio", False)
+    await wait_for(
+        lambda: all(audio_packets(x) > a + 10 for x, a in zip(listeners, audio_before, strict=True)),
+        5,
+        "audio again after the resume",
+    )
+    for site in (speaker, *listeners):
+        await site.close()
+
+
+async def test_switching_the_slot_source_keeps_one_continuous_stream(media_server: MediaServer, events: Events) -> None:
+    loud = await start(media_server, Site("chair", CounterVideoTrack(), ToneAudioTrack()))
+    quiet = await start(media_server, Site("xa-b", CounterVideoTrack(), ToneAudioTrack(silent=True)))
+    viewer = await start(media_server, Site("xa-c", slots=("video", "audio")))
+    show(media_server, viewer, quiet)
+    slot = viewer.slots("video")[0]
+    await wait_for(lambda: viewer.frames(slot) >= 15, 10, "the first source's frames")
+    show(media_server, viewer, loud)
+    frames_at_switch = viewer.frames(slot)
+    await wait_for(lambda: viewer.frames(slot) >= frames_at_switch + 15, 10, "the second source's frames")
+
+    assert viewer.received is not None
+    ssrc = viewer.slot_ssrc(slot)
+    packets = [p for p in viewer.received.packets if p[0] == ssrc]
+    assert {p[0] for p in viewer.received.packets} <= {
+        viewer.slot_ssrc(m) for m in viewer.slots("video") + viewer.slots("audio")
+    }
+    seqs = [p[1] for p in packets]
+    assert all((b - a) & 0xFFFF < 50 for a, b in itertools.pairwise(seqs)), "a jump in sequence numbers"
+    timestamps = [p[2] for p in packets]
+    assert all((b - a) & 0xFFFFFFFF < 90000 for a, b in itertools.pairwise(timestamps))
+    pictures = [parse_descriptor(p[4])[0][0] for p in packets if p[4][0] & 0x10]  # frame starts
+    steps = {(b - a) & 0x7FFF for a, b in itertools.pairwise(pictures)}
+    assert steps <= {1, 2, 3}, f"picture ids must keep increasing across the switch, saw steps {sorted(steps)}"
+    # The source is a different publisher now: its own frame counter, decoded at the viewer.
+    assert media_server.stats(ROOM)[ROOM]["xa-c"]["slots"][slot]["source"] == f"chair/{loud.track('video')}"
+
+    await wait_for(
+        lambda: any(e["participant"] == "chair" for e in events.of("active_speaker")),
+        5,
+        "the tone as the active speaker",
+    )
+    assert all(e["participant"] != "xa-b" for e in events.of("active_speaker"))
+    for site in (loud, quiet, viewer):
+        await site.close()
