@@ -1,0 +1,116 @@
+"""The aiortc internals ``media.wire`` relies on. If aiortc changes, this fails loudly, naming what moved.
+
+aiortc is pinned (``aiortc==1.16.0`` in pyproject.toml). Before moving the pin, run this file against the
+new version; every failure here is a place where ``media/wire.py`` must be rewritten.
+"""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import version
+
+import aiortc
+import pytest
+from aiortc import RTCPeerConnection, RTCRtpTransceiver
+from aiortc.rtcdtlstransport import RTCDtlsTransport, State
+from aiortc.rtcicetransport import RTCIceTransport
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
+from aiortc.rtcrtpsender import RTCRtpSender
+
+from media import guard
+from media.server import MediaServer
+from tests.media.peers import Site, wait_for
+
+
+def source(obj: object) -> str:
+    return inspect.getsource(obj)  # type: ignore[arg-type]
+
+
+def test_the_pinned_version_is_installed() -> None:
+    assert version("aiortc") == "1.16.0", "media/wire.py was written against aiortc 1.16.0; re-check it"
+    assert aiortc.__version__ == "1.16.0"
+
+
+def test_the_dtls_transport_hands_each_clear_datagram_to_overridable_methods() -> None:
+    recv_next = source(RTCDtlsTransport._recv_next)
+    assert "self._rx_srtp.unprotect_rtcp(data)" in recv_next
+    assert "await self._handle_rtcp_data(data)" in recv_next
+    assert "self._rx_srtp.unprotect(data)" in recv_next
+    assert "await self._handle_rtp_data(data, arrival_time_ms=arrival_time_ms)" in recv_next
+    assert list(inspect.signature(RTCDtlsTransport._handle_rtp_data).parameters) == ["self", "data", "arrival_time_ms"]
+    assert list(inspect.signature(RTCDtlsTransport._handle_rtcp_data).parameters) == ["self", "data"]
+
+
+def test_sending_is_srtp_protect_then_the_ice_connection() -> None:
+    send_rtp = source(RTCDtlsTransport._send_rtp)
+    assert "self._state != State.CONNECTED" in send_rtp
+    assert "self._tx_srtp.protect_rtcp(data)" in send_rtp
+    assert "self._tx_srtp.protect(data)" in send_rtp
+    assert "await self.transport._send(data)" in send_rtp
+    assert hasattr(State, "CONNECTED")
+    assert "self._send = self._connection.send" in source(RTCIceTransport.__init__)
+    import aioice.ice
+
+    sendto = source(aioice.ice.Connection.sendto)
+    assert "self._nominated.get(component)" in sendto
+    assert "active_pair.protocol.send_data(data, active_pair.remote_addr)" in sendto
+    assert "self.transport.sendto(data, addr)" in source(aioice.ice.StunProtocol.send_data)
+
+
+def test_the_peer_connection_starts_senders_and_receivers_through_send_and_receive() -> None:
+    connect = source(RTCPeerConnection._RTCPeerConnection__connect)  # type: ignore[attr-defined]
+    assert "await transceiver.sender.send(self.__localRtp(transceiver))" in connect
+    assert "await transceiver.receiver.receive(" in connect
+    # The only places the stock sender and receiver create codecs or start threads.
+    assert "get_encoder(codec)" in source(RTCRtpSender._next_encoded_frame)
+    assert "self.__rtp_task = asyncio.ensure_future" in source(RTCRtpSender.send)
+    assert "threading.Thread(" in source(RTCRtpReceiver.receive)
+    assert "self.__transport._register_rtp_receiver(self, parameters)" in source(RTCRtpReceiver.receive)
+
+
+def test_the_transceiver_fields_negotiation_reads() -> None:
+    init = source(RTCRtpTransceiver.__init__)
+    assert "self._offerDirection" in init and "self._codecs" in init
+    assert isinstance(RTCRtpTransceiver.direction, property) and RTCRtpTransceiver.direction.fset is not None
+    sender_init = source(RTCRtpSender.__init__)
+    assert "self._ssrc = random32()" in sender_init and "self._rtx_ssrc = random32()" in sender_init
+    set_remote = source(RTCPeerConnection.setRemoteDescription)
+    assert "transceiver._offerDirection = direction" in set_remote
+    assert "direction=and_direction(" in source(RTCPeerConnection.createAnswer)
+
+
+def test_the_codec_factories_the_guard_replaces() -> None:
+    import aiortc.codecs
+    import aiortc.rtcrtpreceiver
+    import aiortc.rtcrtpsender
+
+    for module, name in [(aiortc.rtcrtpsender, "get_encoder"), (aiortc.rtcrtpreceiver, "get_decoder")]:
+        assert callable(getattr(module, name)), f"{module.__name__}.{name} moved"
+    assert "get_decoder(codec)" in source(aiortc.rtcrtpreceiver.decoder_worker)
+    assert guard.report()["encoders"] == 0
+
+
+@pytest.mark.timeout(60)
+async def test_live_the_stock_machinery_never_starts_and_the_wire_carries_packets() -> None:
+    from media.bench.sources import CounterVideoTrack
+
+    server = MediaServer()
+    publisher = Site("pub", CounterVideoTrack())
+    subscriber = Site("sub", slots=("video",))
+    await publisher.join(lambda sdp: server.join("r", "pub", sdp))
+    await subscriber.join(lambda sdp: server.join("r", "sub", sdp))
+    server.set_slot("r", "sub", "0", "pub", "0")
+    await wait_for(lambda: subscriber.frames("0") >= 3, 10, "frames through the wire")
+    for participant in server.room("r").participants.values():
+        assert participant.wire is not None and participant.wire.connected
+        dtls = participant.pc.getTransceivers()[0].receiver.transport
+        assert dtls._handle_rtp_data.__qualname__.startswith("Wire."), "the transport's RTP hook was not installed"
+        assert dtls._state == State.CONNECTED and dtls._tx_srtp is not None
+        pair = dtls.transport._connection._nominated[1]
+        assert pair.protocol.transport is not None and len(pair.remote_addr) == 2
+        for transceiver in participant.pc.getTransceivers():
+            assert transceiver.sender._RTCRtpSender__rtp_task is None
+            assert transceiver.receiver._RTCRtpReceiver__decoder_thread is None
+    await publisher.close()
+    await subscriber.close()
+    await server.close()
