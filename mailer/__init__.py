@@ -5,7 +5,8 @@ Typical use::
     rendered = render_mail(MailKind.INVITATION, context, language=recipient.language)
     mail = OutgoingMail(sender=..., to=[recipient], subject=rendered.subject, text=rendered.text,
                         html=rendered.html, calendar=CalendarInvite(...), message_id=message_id_for(key, domain))
-    composed = compose(mail)
+    transport = transport_from_url(settings.smtp_url, maildir=data_dir / "mail")
+    results = await transport.send([compose(mail)])
 """
 
 from mailer.composition import compose
@@ -27,7 +28,11 @@ from mailer.mail import (
     OutgoingMail,
     Recipient,
 )
+from mailer.maildir import MaildirTransport
+from mailer.smtp import SmtpTransport
+from mailer.smtp_config import SmtpConfig, SmtpSecurity
 from mailer.templates import MailKind, MailTemplates, RenderedMail, render_mail
+from mailer.transport import Transport, transport_from_url
 
 __all__ = [
     "AgendaEntry",
@@ -44,6 +49,7 @@ __all__ = [
     "InvalidMailError",
     "MailKind",
     "MailTemplates",
+    "MaildirTransport",
     "MailerError",
     "MeetingContext",
     "OutgoingMail",
@@ -51,11 +57,16 @@ __all__ = [
     "RecordContext",
     "RecordKind",
     "RenderedMail",
+    "SmtpConfig",
+    "SmtpSecurity",
+    "SmtpTransport",
     "SmtpUrlError",
+    "Transport",
     "calendar_text",
     "compose",
     "meeting_uid",
     "message_id_for",
     "normalize_address",
     "render_mail",
+    "transport_from_url",
 ]
