@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from web.pages import meeting_documents, meeting_form, meetings, session
+from web.pages import audit, directory, holidays, meeting_documents, meeting_form, meetings, people, session
 
 
 def routes() -> list[BaseRoute]:
     # The form's /meetings/new comes before /meetings/{id:int} only for readability: the int convertor
     # would not match "new" anyway.
-    return [*session.routes(), *meeting_form.routes(), *meetings.routes(), *meeting_documents.routes()]
+    return [
+        *session.routes(),
+        *meeting_form.routes(),
+        *meetings.routes(),
+        *meeting_documents.routes(),
+        *directory.routes(),
+        *people.routes(),
+        *holidays.routes(),
+        *audit.routes(),
+    ]

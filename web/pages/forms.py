@@ -17,6 +17,12 @@ def text(request: Request, name: str, default: str = "") -> str:
     return value.strip() if isinstance(value, str) else default
 
 
+def raw(request: Request, name: str) -> str:
+    """A posted text field exactly as typed (passwords may begin or end with a space)."""
+    value = posted_form(request).get(name)
+    return value if isinstance(value, str) else ""
+
+
 def texts(request: Request, name: str) -> list[str]:
     return [v.strip() for v in posted_form(request).getlist(name) if isinstance(v, str)]
 
