@@ -81,11 +81,20 @@ def publisher(*tracks: MediaStreamTrack, slots: tuple[str, ...] = ()) -> RTCPeer
     return pc
 
 
-async def connect(pc: RTCPeerConnection, join: Join) -> dict[str, Any]:
-    """Offer, have the server answer through ``join(participant offer)``, apply the answer."""
+def _same(sdp: str) -> str:
+    return sdp
+
+
+async def connect(
+    pc: RTCPeerConnection,
+    join: Join,
+    rewrite_offer: Callable[[str], str] = _same,
+    rewrite_answer: Callable[[str], str] = _same,
+) -> dict[str, Any]:
+    """Offer, have the server answer through ``join(offer)``, apply the answer (each optionally rewritten)."""
     await pc.setLocalDescription(await pc.createOffer())
-    result = await join(pc.localDescription.sdp)
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=result["sdp"], type="answer"))
+    result = await join(rewrite_offer(pc.localDescription.sdp))
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=rewrite_answer(result["sdp"]), type="answer"))
     return result
 
 
@@ -128,8 +137,10 @@ class Site:
             if self.keep_frames:
                 self.decoded_frames[mid].append(frame)
 
-    async def join(self, join: Join) -> dict[str, Any]:
-        self.result = await connect(self.pc, join)
+    async def join(
+        self, join: Join, rewrite_offer: Callable[[str], str] = _same, rewrite_answer: Callable[[str], str] = _same
+    ) -> dict[str, Any]:
+        self.result = await connect(self.pc, join, rewrite_offer, rewrite_answer)
         self.sent = tap_sent(self.pc)
         self.received = tap_received(self.pc)
         return self.result
