@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import email
 import itertools
+import logging
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -35,6 +36,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 TlsMode = Literal["none", "starttls", "implicit"]
 HOST = "127.0.0.1"
+
+# aiosmtpd itself sets the deprecated Session.login_data on every AUTH and warns about it in its log.
+logging.getLogger("mail.log").addFilter(lambda record: "login_data is deprecated" not in record.getMessage())
 
 
 @dataclass
