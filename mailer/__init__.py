@@ -27,6 +27,7 @@ from mailer.mail import (
     DeliveryStatus,
     OutgoingMail,
     Recipient,
+    SentCallback,
 )
 from mailer.maildir import MaildirTransport
 from mailer.smtp import SmtpTransport
@@ -57,6 +58,7 @@ __all__ = [
     "RecordContext",
     "RecordKind",
     "RenderedMail",
+    "SentCallback",
     "SmtpConfig",
     "SmtpSecurity",
     "SmtpTransport",

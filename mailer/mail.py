@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -141,3 +141,9 @@ class DeliveryResult:
     @property
     def temporary(self) -> bool:
         return self.status is DeliveryStatus.TEMPORARY_FAILURE
+
+
+SentCallback = Callable[[int, list[DeliveryResult]], Awaitable[None]]
+"""Called by a transport as soon as the fate of one message is known: its index in the batch and its
+results (one per recipient). A caller that records outcomes durably here loses at most the messages
+still in flight if the process dies mid-batch."""

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from mailer.mail import ComposedMail, DeliveryResult, DeliveryStatus
+from mailer.mail import ComposedMail, DeliveryResult, DeliveryStatus, SentCallback
 
 
 def maildir_name(message_id: str) -> str:
@@ -32,27 +32,31 @@ class MaildirTransport:
     def describe(self) -> str:
         return f"maildir:{self.root}"
 
-    async def send(self, mails: Sequence[ComposedMail]) -> list[DeliveryResult]:
-        """Write every message; an error writing (disk full, no permission) is a temporary failure."""
-        return await asyncio.to_thread(self._write_all, list(mails))
+    async def send(self, mails: Sequence[ComposedMail], *, on_sent: SentCallback | None = None) -> list[DeliveryResult]:
+        """Write every message; an error writing (disk full, no permission) is a temporary failure.
 
-    def _write_all(self, mails: list[ComposedMail]) -> list[DeliveryResult]:
+        ``on_sent`` is awaited after each message is written (or has failed)."""
         results: list[DeliveryResult] = []
-        for mail in mails:
-            try:
-                path = self._write(mail)
-            except OSError as exc:
-                reply = f"{type(exc).__name__}: {exc}"
-                results += [
-                    DeliveryResult(mail.message_id, r, DeliveryStatus.TEMPORARY_FAILURE, None, reply)
-                    for r in mail.recipients
-                ]
-            else:
-                results += [
-                    DeliveryResult(mail.message_id, r, DeliveryStatus.DELIVERED, None, f"maildir {path}")
-                    for r in mail.recipients
-                ]
+        for index, mail in enumerate(mails):
+            mine = await asyncio.to_thread(self._write_one, mail)
+            results += mine
+            if on_sent is not None:
+                await on_sent(index, mine)
         return results
+
+    def _write_one(self, mail: ComposedMail) -> list[DeliveryResult]:
+        try:
+            path = self._write(mail)
+        except OSError as exc:
+            reply = f"{type(exc).__name__}: {exc}"
+            return [
+                DeliveryResult(mail.message_id, r, DeliveryStatus.TEMPORARY_FAILURE, None, reply)
+                for r in mail.recipients
+            ]
+        return [
+            DeliveryResult(mail.message_id, r, DeliveryStatus.DELIVERED, None, f"maildir {path}")
+            for r in mail.recipients
+        ]
 
     def _write(self, mail: ComposedMail) -> Path:
         for sub in ("tmp", "new", "cur"):

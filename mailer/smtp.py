@@ -36,7 +36,7 @@ from aiosmtplib import (
 from aiosmtplib.protocol import SMTPProtocol
 from aiosmtplib.response import SMTPResponse
 
-from mailer.mail import ComposedMail, DeliveryResult, DeliveryStatus
+from mailer.mail import ComposedMail, DeliveryResult, DeliveryStatus, SentCallback
 from mailer.smtp_config import SmtpConfig, SmtpSecurity
 
 # Errors that say something about the connection, not about one message or one recipient.
@@ -115,16 +115,25 @@ class SmtpTransport:
             self._tls_context = context
         return self._tls_context
 
-    async def send(self, mails: Sequence[ComposedMail]) -> list[DeliveryResult]:
-        """Deliver ``mails``; the results come in the order of ``mails`` and of their recipients."""
+    async def send(self, mails: Sequence[ComposedMail], *, on_sent: SentCallback | None = None) -> list[DeliveryResult]:
+        """Deliver ``mails``; the results come in the order of ``mails`` and of their recipients.
+
+        ``on_sent`` is awaited after each message, before the lane goes on to its next one.
+        """
         if not mails:
             return []
         decided: dict[int, dict[str, DeliveryResult]] = {i: {} for i in range(len(mails))}
         lanes = split_into_lanes(mails, self.config.connections)
-        await asyncio.gather(*(self._send_lane(lane, decided) for lane in lanes))
+        await asyncio.gather(*(self._send_lane(lane, decided, on_sent) for lane in lanes))
         return [decided[i][r] for i, mail in enumerate(mails) for r in mail.recipients]
 
-    async def _send_lane(self, lane: _Lane, decided: dict[int, dict[str, DeliveryResult]]) -> None:
+    async def _send_lane(
+        self, lane: _Lane, decided: dict[int, dict[str, DeliveryResult]], on_sent: SentCallback | None
+    ) -> None:
+        async def report(index: int, mail: ComposedMail) -> None:
+            if on_sent is not None:
+                await on_sent(index, [decided[index][r] for r in mail.recipients])
+
         client: _Connection | None = None
         try:
             for position, (index, mail) in enumerate(lane):
@@ -135,6 +144,7 @@ class SmtpTransport:
                         code, reply = _describe(exc)
                         for later_index, later in lane[position:]:
                             _fill(decided[later_index], later, DeliveryStatus.TEMPORARY_FAILURE, code, reply)
+                            await report(later_index, later)
                         return
                 try:
                     await self._transaction(client, mail, decided[index])
@@ -143,6 +153,7 @@ class SmtpTransport:
                     _fill(decided[index], mail, DeliveryStatus.TEMPORARY_FAILURE, code, reply)
                     await client.shut()
                     client = None
+                await report(index, mail)
         except BaseException:
             # Cancelled (shutdown) or a bug: drop the connection without a polite QUIT.
             if client is not None:

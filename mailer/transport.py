@@ -9,15 +9,16 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from mailer.errors import SmtpUrlError
-from mailer.mail import ComposedMail, DeliveryResult
+from mailer.mail import ComposedMail, DeliveryResult, SentCallback
 from mailer.maildir import MaildirTransport
 from mailer.smtp import SmtpTransport
 from mailer.smtp_config import SmtpConfig
 
 
 class Transport(Protocol):
-    async def send(self, mails: Sequence[ComposedMail]) -> list[DeliveryResult]:
-        """One result per (message, recipient), in the order of ``mails`` and their recipients."""
+    async def send(self, mails: Sequence[ComposedMail], *, on_sent: SentCallback | None = None) -> list[DeliveryResult]:
+        """One result per (message, recipient), in the order of ``mails`` and their recipients;
+        ``on_sent(index, results)`` as each message's fate becomes known."""
         ...
 
     def describe(self) -> str:
