@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from meetings.errors import RuleViolation, ValidationError
 from meetings.meeting import Meeting, MeetingSite, MeetingState
@@ -205,6 +205,24 @@ def _find_conflicts(
     return found
 
 
+def lock_for_booking(session: Session, chair_id: int, site_ids: Collection[int]) -> None:
+    """Make concurrent bookings of the same chair or site wait for each other until commit.
+
+    PostgreSQL: the chair's and the sites' rows are locked (always chair first, then sites by id, so
+    every booking takes them in the same order). SQLite has no row locks; a no-op write takes the
+    database's write lock instead, and the checks that follow see everything committed before it.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        session.exec(update(Person).where(col(Person.id) == chair_id).values(active=Person.active))
+        return
+    session.exec(select(Person.id).where(col(Person.id) == chair_id).with_for_update()).all()
+    if site_ids:
+        session.exec(
+            select(Site.id).where(col(Site.id).in_(sorted(site_ids))).order_by(col(Site.id)).with_for_update()
+        ).all()
+
+
 def check_conflicts(
     session: Session,
     *,
@@ -219,7 +237,11 @@ def check_conflicts(
 
     Compared with published and live meetings (other than ``meeting_id`` itself); the error names the
     other meeting, its time, and the chair or sites it shares.
+
+    Two people booking the same chair or site at once are checked one after the other (see
+    :func:`lock_for_booking`); the lock lasts until the caller commits or rolls back.
     """
+    lock_for_booking(session, chair_id, site_ids)
     found = _find_conflicts(
         session,
         meeting_id=meeting_id,

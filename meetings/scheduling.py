@@ -6,11 +6,11 @@ an audit entry and commits. Nothing is written when a check fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import functools
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, delete
@@ -57,6 +57,9 @@ __all__ = [
     "update_meeting",
 ]
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 # Fields copied from a draft onto the meeting row as they are.
 _SCALAR_FIELDS = (
     "title",
@@ -77,14 +80,23 @@ _SCALAR_FIELDS = (
 )
 
 
-@contextmanager
-def _writing(session: Session) -> Iterator[None]:
-    """Roll back whatever was added when a step fails half-way, so the session stays usable."""
-    try:
-        yield
-    except BaseException:
-        session.rollback()
-        raise
+def _atomic(func: Callable[P, R]) -> Callable[P, R]:
+    """Roll the session back when the step fails, whether half-way through writing or at a check.
+
+    Rolling back keeps the session usable and releases the row locks the double-booking check takes.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except BaseException:
+            session = args[0] if args else kwargs["session"]
+            assert isinstance(session, Session)
+            session.rollback()
+            raise
+
+    return wrapper
 
 
 def load_meeting(session: Session, meeting_id: int) -> Meeting:
@@ -110,22 +122,22 @@ def _write_children(session: Session, meeting_id: int, draft: MeetingDraft) -> N
     )
 
 
+@_atomic
 def create_meeting(session: Session, actor: Person, draft: MeetingDraft, *, tz: ZoneInfo) -> Meeting:
     """Create a draft meeting of ``draft.convening_unit_id``."""
     require_create_meeting(actor, draft.convening_unit_id)
     clean = clean_draft(session, draft, meeting_id=None, tz=tz)
-    with _writing(session):
-        meeting = Meeting(
-            convening_unit_id=clean.convening_unit_id,
-            created_by_id=actor.id,
-            **{name: getattr(clean, name) for name in _SCALAR_FIELDS},
-        )
-        session.add(meeting)
-        session.flush()
-        assert meeting.id is not None
-        _write_children(session, meeting.id, clean)
-        record(session, actor.id, "create", "meeting", meeting.id, title=meeting.title, start_at=meeting.start_at)
-        session.commit()
+    meeting = Meeting(
+        convening_unit_id=clean.convening_unit_id,
+        created_by_id=actor.id,
+        **{name: getattr(clean, name) for name in _SCALAR_FIELDS},
+    )
+    session.add(meeting)
+    session.flush()
+    assert meeting.id is not None
+    _write_children(session, meeting.id, clean)
+    record(session, actor.id, "create", "meeting", meeting.id, title=meeting.title, start_at=meeting.start_at)
+    session.commit()
     return meeting
 
 
@@ -134,6 +146,7 @@ def _changes(before: MeetingDraft, after: MeetingDraft) -> list[str]:
     return [name for name in new if old[name] != new[name]]
 
 
+@_atomic
 def update_meeting(
     session: Session,
     actor: Person,
@@ -175,21 +188,21 @@ def update_meeting(
     changed = _changes(draft_of(session, meeting), clean)
     if not changed:
         return meeting
-    with _writing(session):
-        for name in _SCALAR_FIELDS:
-            setattr(meeting, name, getattr(clean, name))
-        for table in (MeetingSite, MeetingInvitee, AgendaItem):
-            session.exec(delete(table).where(col(table.meeting_id) == meeting_id))
-        _write_children(session, meeting_id, clean)
-        if published:
-            meeting.sequence += 1
-        meeting.updated_at = utcnow()
-        session.add(meeting)
-        record(session, actor.id, "update", "meeting", meeting_id, changed=changed, sequence=meeting.sequence)
-        session.commit()
+    for name in _SCALAR_FIELDS:
+        setattr(meeting, name, getattr(clean, name))
+    for table in (MeetingSite, MeetingInvitee, AgendaItem):
+        session.exec(delete(table).where(col(table.meeting_id) == meeting_id))
+    _write_children(session, meeting_id, clean)
+    if published:
+        meeting.sequence += 1
+    meeting.updated_at = utcnow()
+    session.add(meeting)
+    record(session, actor.id, "update", "meeting", meeting_id, changed=changed, sequence=meeting.sequence)
+    session.commit()
     return meeting
 
 
+@_atomic
 def publish_meeting(session: Session, actor: Person, meeting_id: int, *, now: datetime, tz: ZoneInfo) -> Meeting:
     """Announce the meeting: every rule is checked again, with the notice counted from ``now``."""
     meeting = load_meeting(session, meeting_id)
@@ -205,16 +218,16 @@ def publish_meeting(session: Session, actor: Person, meeting_id: int, *, now: da
         urgent_reason=meeting.urgent_reason,
         tz=tz,
     )
-    with _writing(session):
-        meeting.state = MeetingState.PUBLISHED
-        meeting.published_at = now
-        meeting.updated_at = utcnow()
-        session.add(meeting)
-        record(session, actor.id, "publish", "meeting", meeting_id, urgent=meeting.urgent, sequence=meeting.sequence)
-        session.commit()
+    meeting.state = MeetingState.PUBLISHED
+    meeting.published_at = now
+    meeting.updated_at = utcnow()
+    session.add(meeting)
+    record(session, actor.id, "publish", "meeting", meeting_id, urgent=meeting.urgent, sequence=meeting.sequence)
+    session.commit()
     return meeting
 
 
+@_atomic
 def cancel_meeting(session: Session, actor: Person, meeting_id: int, reason: str) -> Meeting:
     """Cancel a draft or published meeting; a published one needs a reason to tell the invitees."""
     meeting = load_meeting(session, meeting_id)
@@ -225,30 +238,29 @@ def cancel_meeting(session: Session, actor: Person, meeting_id: int, reason: str
         raise ValidationError("Hãy ghi lý do huỷ để báo cho các đơn vị đã được mời.", field="reason")
     if len(reason) > 500:
         raise ValidationError("Lý do huỷ dài quá 500 ký tự.", field="reason")
-    with _writing(session):
-        if meeting.state == MeetingState.PUBLISHED:
-            meeting.sequence += 1  # the cancellation replaces the invitation in calendars
-        meeting.state = MeetingState.CANCELLED
-        meeting.cancelled_reason = reason
-        meeting.updated_at = utcnow()
-        session.add(meeting)
-        record(session, actor.id, "cancel", "meeting", meeting_id, reason=reason)
-        session.commit()
+    if meeting.state == MeetingState.PUBLISHED:
+        meeting.sequence += 1  # the cancellation replaces the invitation in calendars
+    meeting.state = MeetingState.CANCELLED
+    meeting.cancelled_reason = reason
+    meeting.updated_at = utcnow()
+    session.add(meeting)
+    record(session, actor.id, "cancel", "meeting", meeting_id, reason=reason)
+    session.commit()
     return meeting
 
 
+@_atomic
 def _move(
     session: Session, actor: Person, meeting_id: int, target: MeetingState, action: str, **detail: Any
 ) -> Meeting:
     meeting = load_meeting(session, meeting_id)
     require_manage_meeting(actor, meeting)
     check_transition(meeting, target)
-    with _writing(session):
-        meeting.state = target
-        meeting.updated_at = utcnow()
-        session.add(meeting)
-        record(session, actor.id, action, "meeting", meeting_id, **detail)
-        session.commit()
+    meeting.state = target
+    meeting.updated_at = utcnow()
+    session.add(meeting)
+    record(session, actor.id, action, "meeting", meeting_id, **detail)
+    session.commit()
     return meeting
 
 
