@@ -111,9 +111,12 @@ def test_unknown_page_is_a_404_page_and_unknown_api_path_is_json(client: TestCli
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
     assert "Không tìm thấy" in page.text
-    api = client.get("/api/v1/no-such-thing")
+    api = client.get("/api/no-such-thing")
     assert api.status_code == 404
     assert api.json() == {"error": "Không tìm thấy trang hoặc đối tượng yêu cầu.", "field": None}
+    versioned = client.get("/api/v1/no-such-thing")
+    assert versioned.status_code == 404
+    assert versioned.headers["content-type"].startswith("application/json")
 
 
 def test_wrong_method_is_a_405(client: TestClient) -> None:

@@ -229,3 +229,17 @@ def test_printable_agenda_and_calendar(client: TestClient, people: Directory) ->
     assert calendar.status_code == 200
     assert f'href="/meetings/{meeting_id}"' in calendar.text
     assert client.get("/calendar?month=nonsense").status_code == 200
+
+
+def test_pages_in_english(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _create(client, people)
+    client.post("/language", data={"csrf_token": token_for(client), "lang": "en", "next": "/meetings"})
+    listing = client.get("/meetings").text
+    assert '<html lang="en">' in listing
+    assert "Periodic briefing" in listing
+    assert "Draft" in listing
+    assert "Schedule a meeting" in listing
+    page = client.get(f"/meetings/{meeting_id}").text
+    assert "Publish invitation" in page
+    assert "Giao ban tuần" in page  # what people typed stays as typed
