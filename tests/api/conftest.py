@@ -30,7 +30,6 @@ from web.app import create_app
 from web.settings import Settings
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-PASSWORD = "mat-khau-thu-1"
 # Where a caller sits relative to the meetings under test.
 PLACES = ("own", "invited", "other")
 # "none" is a person with an account but no role.
@@ -143,8 +142,6 @@ def build_api_world(app: Starlette, client: TestClient) -> ApiWorld:
                     None,
                     PersonDraft(username=username, full_name=f"Cán bộ {who}", unit_id=unit.id, roles=roles),
                 )
-                if who == "chair.own":  # the one who logs in with a password (argon2 is slow on purpose)
-                    accounts.set_password(session, person, PASSWORD)
                 people[who] = person
                 tokens[who] = accounts.create_api_token(session, person, "kiểm thử")
     return ApiWorld(app=app, client=client, units=units, sites=sites, people=people, tokens=tokens)

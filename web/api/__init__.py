@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from web.api import directory, meetings
+from web.api import directory, documents, meetings
 from web.api.openapi import OPENAPI_PATH, build_document
 from web.api.problems import error_response
 from web.api.routing import Operation, build_routes
@@ -18,7 +18,7 @@ from web.api.routing import Operation, build_routes
 PREFIX = "/api/v1"
 VERSION = "1.0"
 
-OPERATIONS: list[Operation] = [*directory.OPERATIONS, *meetings.OPERATIONS]
+OPERATIONS: list[Operation] = [*directory.OPERATIONS, *meetings.OPERATIONS, *documents.OPERATIONS]
 
 
 @cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, RootModel, Strict
 
 from meetings.drafts import MAX_LAST_N, MAX_PLANNED_MINUTES
 from meetings.meeting import AgendaItem, Document, Meeting, MeetingKind, MeetingState
@@ -17,6 +17,9 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 def _to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
+
+# A time with its zone, written as an ISO 8601 string (never a bare number of seconds).
+ZonedTime = Annotated[AwareDatetime, Strict()]
 
 # Answers always give times in UTC ("Z"), whatever zone the client wrote them in.
 UtcDateTime = Annotated[datetime, AfterValidator(_to_utc)]
@@ -57,8 +60,8 @@ class MeetingCreate(_In):
 
     title: str = Field(min_length=1, max_length=300)
     kind: MeetingKind
-    start_at: AwareDatetime = Field(examples=["2026-03-10T08:00:00+07:00"])
-    end_at: AwareDatetime = Field(examples=["2026-03-10T11:00:00+07:00"])
+    start_at: ZonedTime = Field(examples=["2026-03-10T08:00:00+07:00"])
+    end_at: ZonedTime = Field(examples=["2026-03-10T11:00:00+07:00"])
     convening_unit_id: Id
     chair_id: Id
     secretary_id: Id | None = None
@@ -81,8 +84,8 @@ class MeetingUpdate(_In):
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
     kind: MeetingKind | None = None
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: ZonedTime | None = None
+    end_at: ZonedTime | None = None
     convening_unit_id: Id | None = None
     chair_id: Id | None = None
     secretary_id: Id | None = None

@@ -58,52 +58,53 @@ def field_name(loc: Sequence[int | str]) -> str:
 
 
 _TEMPLATES: dict[str, str] = {
-    "missing": "Thiếu trường bắt buộc «{field}».",
-    "extra_forbidden": "Trường «{field}» không được phép.",
-    "int_type": "«{field}» phải là một số nguyên.",
-    "int_parsing": "«{field}» phải là một số nguyên.",
-    "int_from_float": "«{field}» phải là một số nguyên.",
-    "bool_type": "«{field}» phải là true hoặc false.",
-    "bool_parsing": "«{field}» phải là true hoặc false.",
-    "string_type": "«{field}» phải là một chuỗi ký tự.",
-    "list_type": "«{field}» phải là một danh sách.",
-    "model_type": "«{field}» phải là một đối tượng JSON.",
-    "model_attributes_type": "«{field}» phải là một đối tượng JSON.",
-    "dict_type": "«{field}» phải là một đối tượng JSON.",
-    "datetime_type": "«{field}» phải là thời điểm ISO 8601, ví dụ 2026-03-05T08:00:00+07:00.",
-    "datetime_parsing": "«{field}» phải là thời điểm ISO 8601, ví dụ 2026-03-05T08:00:00+07:00.",
-    "datetime_from_date_parsing": "«{field}» phải là thời điểm ISO 8601, ví dụ 2026-03-05T08:00:00+07:00.",
-    "timezone_aware": "«{field}» phải ghi rõ múi giờ, ví dụ 2026-03-05T08:00:00+07:00.",
-    "date_type": "«{field}» phải là ngày dạng YYYY-MM-DD.",
-    "date_parsing": "«{field}» phải là ngày dạng YYYY-MM-DD.",
-    "date_from_datetime_parsing": "«{field}» phải là ngày dạng YYYY-MM-DD.",
-    "enum": "«{field}» phải là một trong: {expected}.",
-    "literal_error": "«{field}» phải là một trong: {expected}.",
-    "string_too_short": "«{field}» không được để trống.",
-    "string_too_long": "«{field}» dài quá {max_length} ký tự.",
-    "too_long": "«{field}» có quá nhiều phần tử (tối đa {max_length}).",
-    "greater_than_equal": "«{field}» phải lớn hơn hoặc bằng {ge}.",
-    "greater_than": "«{field}» phải lớn hơn {gt}.",
-    "less_than_equal": "«{field}» phải nhỏ hơn hoặc bằng {le}.",
-    "less_than": "«{field}» phải nhỏ hơn {lt}.",
+    "missing": "Thiếu trường bắt buộc {name}.",
+    "extra_forbidden": "Trường {name} không được phép.",
+    "int_type": "{name} phải là một số nguyên.",
+    "int_parsing": "{name} phải là một số nguyên.",
+    "int_from_float": "{name} phải là một số nguyên.",
+    "bool_type": "{name} phải là true hoặc false.",
+    "bool_parsing": "{name} phải là true hoặc false.",
+    "string_type": "{name} phải là một chuỗi ký tự.",
+    "list_type": "{name} phải là một danh sách.",
+    "model_type": "{name} phải là một đối tượng JSON.",
+    "model_attributes_type": "{name} phải là một đối tượng JSON.",
+    "dict_type": "{name} phải là một đối tượng JSON.",
+    "datetime_type": "{name} phải là thời điểm ISO 8601, ví dụ 2026-03-05T08:00:00+07:00.",
+    "datetime_parsing": "{name} phải là thời điểm ISO 8601, ví dụ 2026-03-05T08:00:00+07:00.",
+    "datetime_from_date_parsing": "{name} phải là thời điểm ISO 8601, ví dụ 2026-03-05T08:00:00+07:00.",
+    "timezone_aware": "{name} phải ghi rõ múi giờ, ví dụ 2026-03-05T08:00:00+07:00.",
+    "date_type": "{name} phải là ngày dạng YYYY-MM-DD.",
+    "date_parsing": "{name} phải là ngày dạng YYYY-MM-DD.",
+    "date_from_datetime_parsing": "{name} phải là ngày dạng YYYY-MM-DD.",
+    "enum": "{name} phải là một trong: {expected}.",
+    "literal_error": "{name} phải là một trong: {expected}.",
+    "string_too_short": "{name} không được để trống.",
+    "string_too_long": "{name} dài quá {max_length} ký tự.",
+    "too_long": "{name} có quá nhiều phần tử (tối đa {max_length}).",
+    "greater_than_equal": "{name} phải lớn hơn hoặc bằng {ge}.",
+    "greater_than": "{name} phải lớn hơn {gt}.",
+    "less_than_equal": "{name} phải nhỏ hơn hoặc bằng {le}.",
+    "less_than": "{name} phải nhỏ hơn {lt}.",
     "json_invalid": "Nội dung không phải JSON hợp lệ.",
-    "value_error": "«{field}»: {message}",
+    "value_error": "{name}: {message}",
 }
 
 
 def describe_error(error: ErrorDetails) -> str:
     """One readable sentence for one pydantic error."""
-    field = field_name(error["loc"]) or "nội dung"
+    field = field_name(error["loc"])
+    name = f"«{field}»" if field else "Nội dung yêu cầu"
     template = _TEMPLATES.get(error["type"])
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if error["type"] == "value_error":
         ctx["message"] = str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
     if template is not None:
         try:
-            return template.format(field=field, **ctx)
+            return template.format(name=name, **ctx)
         except (KeyError, IndexError):
             pass
-    return f"«{field}» không hợp lệ: {error['msg']}."
+    return f"{name} không hợp lệ: {error['msg']}."
 
 
 def validation_response(errors: list[ErrorDetails]) -> JSONResponse:

@@ -179,7 +179,8 @@ def _parse_json(op: Operation, raw: bytes, content_type: str) -> tuple[BaseModel
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiProblem(422, f"Nội dung không phải JSON hợp lệ: {exc}.") from exc
-    body = op.body.model_validate(data)
+    # Validated from the JSON text, so JSON rules apply: a time must be a string, not a Unix timestamp.
+    body = op.body.model_validate_json(raw)
     sent = frozenset(data) if isinstance(data, dict) else frozenset()
     return body, sent
 
