@@ -12,7 +12,9 @@ from meetings.meeting import (
     MeetingSite,
     MeetingState,
 )
+from meetings.outbox import OutboxItem
 from meetings.people import ApiToken, Person, Role
+from meetings.replies import InvitationReply
 from meetings.units import Site, Unit, UnitLevel
 from meetings.workdays import Holiday, MakeupDay
 
@@ -22,12 +24,14 @@ __all__ = [
     "AuditEntry",
     "Document",
     "Holiday",
+    "InvitationReply",
     "MakeupDay",
     "Meeting",
     "MeetingInvitee",
     "MeetingKind",
     "MeetingSite",
     "MeetingState",
+    "OutboxItem",
     "Person",
     "Role",
     "Site",
