@@ -17,6 +17,7 @@ from meetings.people import Person
 from web.auth import require_person
 from web.labels import AUDIT_ACTIONS, OBJECT_TYPES
 from web.pages.common import db
+from web.pages.forms import number
 from web.templating import render
 
 PAGE_SIZE = 50
@@ -62,7 +63,7 @@ def audit_page(request: Request) -> Response:
     access.require_read_audit(person)
     kind = request.query_params.get("type", "")
     raw_page = request.query_params.get("page", "1")
-    page = max(1, int(raw_page)) if raw_page.isdigit() else 1
+    page = max(1, number(raw_page, 10**6) or 1)
     with db(request) as session:
         query = select(AuditEntry)
         count = select(func.count()).select_from(AuditEntry)
@@ -70,6 +71,7 @@ def audit_page(request: Request) -> Response:
             query = query.where(AuditEntry.object_type == kind)
             count = count.where(AuditEntry.object_type == kind)
         total = session.exec(count).one()
+        page = min(page, max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE))
         entries = session.exec(
             query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
             .offset((page - 1) * PAGE_SIZE)

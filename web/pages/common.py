@@ -33,6 +33,7 @@ def now() -> datetime:
 def path_id(conn: HTTPConnection, name: str = "id") -> int:
     """An integer path parameter (routes use the ``int`` convertor, so this only narrows the type)."""
     value = conn.path_params[name]
-    if not isinstance(value, int):
-        raise NotFound("Không tìm thấy.")
+    # The int convertor takes any run of digits; one beyond 32 bits cannot be a row and would overflow SQL.
+    if not isinstance(value, int) or value > 2**31 - 1:
+        raise NotFound("Không tìm thấy trang hoặc đối tượng yêu cầu.")
     return value

@@ -21,7 +21,7 @@ from meetings.units import Site, Unit, UnitLevel
 from web.auth import require_person
 from web.i18n import translate
 from web.pages.common import db, path_id
-from web.pages.forms import checked, see_other, text
+from web.pages.forms import checked, number, see_other, text
 from web.templating import render
 
 
@@ -32,7 +32,7 @@ def require_admin(request: Request) -> Person:
 
 
 def optional_id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
+    return number(raw)
 
 
 def field_error(request: Request, exc: DomainError, fields: frozenset[str]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from starlette.datastructures import UploadFile
@@ -34,6 +35,19 @@ def checked(request: Request, name: str) -> bool:
 def files(request: Request, name: str) -> list[UploadFile]:
     """Uploaded files of a field; a file input left empty posts a nameless empty part, which is skipped."""
     return [f for f in posted_form(request).getlist(name) if isinstance(f, UploadFile) and f.filename]
+
+
+_NUMBER_RE = re.compile(r"^[0-9]{1,10}$")
+# Row ids are 32-bit on PostgreSQL; a larger number can name nothing (and must not reach the database).
+MAX_ID = 2**31 - 1
+
+
+def number(raw: str, maximum: int = MAX_ID) -> int | None:
+    """``raw`` as a non-negative integer up to ``maximum``, or None (ASCII digits only: ``"²".isdigit()``)."""
+    if not _NUMBER_RE.match(raw):
+        return None
+    value = int(raw)
+    return value if value <= maximum else None
 
 
 def safe_next(target: str, default: str = "/") -> str:

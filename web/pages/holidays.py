@@ -14,7 +14,7 @@ from meetings.people import Person
 from web.auth import require_person
 from web.i18n import translate
 from web.pages.common import db, local_zone, now
-from web.pages.forms import see_other, text
+from web.pages.forms import number, see_other, text
 from web.templating import render
 
 KINDS = ("holiday", "makeup")
@@ -28,7 +28,8 @@ def _require(request: Request) -> Person:
 
 def _year(request: Request, fallback: int) -> int:
     raw = request.query_params.get("year", "") or text(request, "year")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else fallback
+    year = number(raw, 2100)
+    return year if year is not None and year >= 2000 else fallback
 
 
 def _page(request: Request, year: int, values: dict[str, str], errors: dict[str, str], status: int) -> Response:

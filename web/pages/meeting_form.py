@@ -30,11 +30,12 @@ from web.auth import require_person
 from web.i18n import translate
 from web.pages import meeting_documents
 from web.pages.common import db, local_zone, now, path_id
-from web.pages.forms import checked, see_other, text, texts
+from web.pages.forms import checked, number, see_other, text, texts
 from web.pages.meetings import creatable_units
 from web.templating import render
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # the value format of <input type="datetime-local">
+MIN_YEAR, MAX_YEAR = 2000, 2100
 # Fields that have a place on the form for their error; others are shown above it.
 FORM_FIELDS = frozenset(
     {
@@ -152,7 +153,7 @@ def posted_values(request: Request) -> FormValues:
         kind=text(request, "kind"),
         start_at=text(request, "start_at"),
         end_at=text(request, "end_at"),
-        convening_unit_id=int(unit_text) if unit_text.isdigit() else 0,
+        convening_unit_id=number(unit_text) or 0,
         chair_id=text(request, "chair_id"),
         secretary_id=text(request, "secretary_id"),
         contact_id=text(request, "contact_id"),
@@ -178,26 +179,32 @@ def draft_of_values(request: Request, values: FormValues, tz: ZoneInfo) -> tuple
             errors[name] = translate(request, "Hãy nhập ngày và giờ.")
             return None
         try:
-            return datetime.strptime(raw, LOCAL_FORMAT).replace(tzinfo=tz)
+            value = datetime.strptime(raw, LOCAL_FORMAT).replace(tzinfo=tz)
         except ValueError:
             errors[name] = translate(request, "Ngày giờ không hợp lệ (dạng 2026-03-05T08:00).")
             return None
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            # Year 1 or 9999 would overflow when converted to UTC; no meeting is that far away anyway.
+            errors[name] = translate(request, "Năm phải từ %(a)d đến %(b)d.", a=MIN_YEAR, b=MAX_YEAR)
+            return None
+        return value
 
     def person_id(name: str, raw: str, *, required: bool) -> int | None:
         if not raw:
             if required:
                 errors[name] = translate(request, "Hãy chọn một người.")
             return None
-        if not raw.isdigit():
+        value = number(raw)
+        if value is None:
             errors[name] = translate(request, "Lựa chọn không hợp lệ.")
-            return None
-        return int(raw)
+        return value
 
     def ids(name: str, raw: set[str]) -> list[int]:
-        if any(not r.isdigit() for r in raw):
+        values = [number(r) for r in raw]
+        if None in values:
             errors[name] = translate(request, "Lựa chọn không hợp lệ.")
             return []
-        return sorted(int(r) for r in raw)
+        return sorted(v for v in values if v is not None)
 
     if not values.title:
         errors["title"] = translate(request, "Tên cuộc họp không được để trống.")
@@ -212,14 +219,15 @@ def draft_of_values(request: Request, values: FormValues, tz: ZoneInfo) -> tuple
     secretary_id = person_id("secretary_id", values.secretary_id, required=False)
     contact_id = person_id("contact_id", values.contact_id, required=False)
     agenda: list[AgendaItemDraft] = []
-    for number, row in enumerate(values.agenda, start=1):
+    for position, row in enumerate(values.agenda, start=1):
         if not row["title"] and not row["presenter"]:
             continue
         minutes = row["minutes"] or "10"
-        if not minutes.isdigit():
-            errors["agenda"] = translate(request, "Mục %(n)d: thời lượng phải là số phút.", n=number)
+        planned = number(minutes, 10**6)
+        if planned is None:
+            errors["agenda"] = translate(request, "Mục %(n)d: thời lượng phải là số phút.", n=position)
             continue
-        agenda.append(AgendaItemDraft(title=row["title"], presenter=row["presenter"], planned_minutes=int(minutes)))
+        agenda.append(AgendaItemDraft(title=row["title"], presenter=row["presenter"], planned_minutes=planned))
     site_ids = ids("site_ids", values.site_ids)
     invitee_ids = ids("invitee_ids", values.invitee_ids)
     if errors or start_at is None or end_at is None or chair_id is None:
@@ -319,7 +327,7 @@ def new_form(request: Request) -> Response:
     raw = request.query_params.get("unit", "")
     tz = local_zone(request)
     with db(request) as session:
-        unit = _chosen_unit(session, person, int(raw) if raw.isdigit() else None)
+        unit = _chosen_unit(session, person, number(raw))
         values = new_meeting_values(session, person, unit, tz)
         return _render_form(request, _form_context(session, person, unit, values, {}, None))
 

@@ -23,7 +23,7 @@ from meetings.workdays import list_holidays, list_makeup_days, load_calendar
 from web.auth import require_person
 from web.i18n import translate
 from web.pages.common import db, local_zone, now, path_id
-from web.pages.forms import see_other, text
+from web.pages.forms import number, see_other, text
 from web.templating import render
 
 
@@ -64,12 +64,11 @@ class CalendarDay:
 
 
 def _month_of(request: Request, today: date) -> date:
-    raw = request.query_params.get("month", "")
-    try:
-        year, month = (int(part) for part in raw.split("-"))
-        return date(year, month, 1)
-    except ValueError:
+    year, _, month = request.query_params.get("month", "").partition("-")
+    y, m = number(year, 2100), number(month, 12)
+    if y is None or m is None or y < 2000 or m < 1:
         return today.replace(day=1)
+    return date(y, m, 1)
 
 
 def month_calendar(request: Request) -> Response:
