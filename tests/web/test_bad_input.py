@@ -77,16 +77,37 @@ def test_odd_form_values(client: TestClient, people: Directory) -> None:
     token = token_for(client)
     for path, fields in FORMS.items():
         for value in NASTY:
-            data: dict[str, object] = {"csrf_token": token} | {name: value for name in fields}
+            data = {"csrf_token": token} | {name: value for name in fields}
             response = client.post(path, data=data)
             assert response.status_code < 500, (path, value, response.text[-500:])
             assert token_for(client) == token  # still logged in, same session
     day = "2026-05-04T08:00"
     for start, end in [("0001-01-01T00:00", day), (day, "9999-12-31T23:59"), ("2026-02-30T08:00", day)]:
-        data = {"csrf_token": token, "title": "x", "kind": "briefing", "start_at": start, "end_at": end}
-        data["chair_id"] = str(people.chair.id)
-        response = client.post("/meetings/new", data=data)
+        times = {"csrf_token": token, "title": "x", "kind": "briefing", "start_at": start, "end_at": end}
+        times["chair_id"] = str(people.chair.id)
+        response = client.post("/meetings/new", data=times)
         assert response.status_code == 422, (start, end)
+
+
+def test_nul_characters_never_reach_the_database(client: TestClient, people: Directory) -> None:
+    token = token_for(client, "/login")
+    response = client.post("/login", data={"csrf_token": token, "username": "quan\x00tri", "password": "x\x00"})
+    assert response.status_code == 400
+    log_in(client, "quantri")
+    data = {
+        "csrf_token": token_for(client),
+        "title": "Giao\x00 ban",
+        "kind": "briefing",
+        "start_at": "2030-03-04T08:00",
+        "end_at": "2030-03-04T09:00",
+        "convening_unit_id": str(people.district.id),
+        "chair_id": str(people.chair.id),
+        "agenda_title": "Báo\x00 cáo",
+        "place": "\x00",
+    }
+    response = client.post("/meetings/new", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    assert "Giao ban" in client.get(response.headers["location"]).text
 
 
 def test_secure_cookie_and_hsts_when_served_over_https(tmp_path: Path, database_url: str) -> None:

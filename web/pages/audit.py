@@ -62,6 +62,8 @@ def audit_page(request: Request) -> Response:
     person = require_person(request)
     access.require_read_audit(person)
     kind = request.query_params.get("type", "")
+    if kind not in OBJECT_TYPES:
+        kind = ""
     raw_page = request.query_params.get("page", "1")
     page = max(1, number(raw_page, 10**6) or 1)
     with db(request) as session:

@@ -12,10 +12,15 @@ from starlette.responses import RedirectResponse
 from web.csrf import posted_form
 
 
+def clean(value: str) -> str:
+    """Without NUL characters: PostgreSQL refuses them in text, and no one types them."""
+    return value.replace("\x00", "")
+
+
 def text(request: Request, name: str, default: str = "") -> str:
     """A posted text field, stripped; files and missing fields give ``default``."""
     value = posted_form(request).get(name)
-    return value.strip() if isinstance(value, str) else default
+    return clean(value).strip() if isinstance(value, str) else default
 
 
 def raw(request: Request, name: str) -> str:
@@ -25,7 +30,7 @@ def raw(request: Request, name: str) -> str:
 
 
 def texts(request: Request, name: str) -> list[str]:
-    return [v.strip() for v in posted_form(request).getlist(name) if isinstance(v, str)]
+    return [clean(v).strip() for v in posted_form(request).getlist(name) if isinstance(v, str)]
 
 
 def checked(request: Request, name: str) -> bool:
