@@ -46,8 +46,11 @@ _ERRORS: dict[str, type[errors.MediaError]] = {
 class MediaProcess:
     """The media server running in a child process (``python -m media.service``)."""
 
-    def __init__(self, config: MediaConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, config: MediaConfig | None = None, host: str = "127.0.0.1", port: int = 0, module: str = "media.service"
+    ) -> None:
         self.config = config or MediaConfig()
+        self.module = module  # the benchmark runs its baseline (media.bench.baseline) the same way
         self.host = host
         self.port = port
         self.token = secrets.token_urlsafe(24)
@@ -66,7 +69,7 @@ class MediaProcess:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "media.service",
+            self.module,
             "--host",
             self.host,
             "--port",

@@ -12,7 +12,14 @@ import random
 import time
 from collections.abc import Callable
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameters
 
 from media import rtcp
@@ -43,7 +50,11 @@ class Participant:
         self.config = config
         self._on_change = on_change
         servers = [RTCIceServer(urls=url) for url in config.ice_servers]
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        # max-bundle: every transceiver is created on the first one's transport. (With aiortc's default,
+        # "balanced", a second transceiver of a kind that is not the first m-line's is left on a transport
+        # that BUNDLE then stops.)
+        configuration = RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        self.pc = RTCPeerConnection(configuration)
         self.tracks: dict[str, str] = {}  # mid -> kind, what the client publishes
         self.slots: dict[str, str] = {}  # mid -> kind, what the client receives
         self.track_codecs: dict[str, list[Codec]] = {}

@@ -64,9 +64,10 @@ def _flag(params: dict[str, Any], name: str) -> bool:
 class MediaService:
     """Dispatches control requests to the ``MediaServer`` and pushes its events to the control clients."""
 
-    def __init__(self, config: MediaConfig, token: str = "") -> None:
+    def __init__(self, config: MediaConfig, token: str = "", server: MediaServer | None = None) -> None:
         self.registry = CollectorRegistry()
-        self.server = MediaServer(config, self.registry, on_event=self._broadcast)
+        # The benchmark passes aiortc's stock relay here, to run it behind the very same API.
+        self.server = server or MediaServer(config, self.registry, on_event=self._broadcast)
         self.token = token
         self.clients: set[ServerConnection] = set()
         self._handlers: dict[str, Handler] = {

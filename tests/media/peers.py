@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from media.rtp import ExtensionIds, parse_rtp
@@ -73,7 +73,7 @@ def tap_received(pc: RTCPeerConnection) -> Tap:
 
 def publisher(*tracks: MediaStreamTrack, slots: tuple[str, ...] = ()) -> RTCPeerConnection:
     """A peer that sends ``tracks`` and has recvonly slots of the given kinds."""
-    pc = RTCPeerConnection()
+    pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
     for track in tracks:
         pc.addTransceiver(track, direction="sendonly")
     for kind in slots:

@@ -79,6 +79,12 @@ def test_the_transceiver_fields_negotiation_reads() -> None:
     assert "direction=and_direction(" in source(RTCPeerConnection.createAnswer)
 
 
+def test_max_bundle_puts_every_transceiver_on_the_first_transport() -> None:
+    create = source(RTCPeerConnection._RTCPeerConnection__createTransceiver)  # type: ignore[attr-defined]
+    assert "RTCBundlePolicy.MAX_BUNDLE" in create
+    assert "dtlsTransport = self.__transceivers[0].receiver.transport" in create
+
+
 def test_the_codec_factories_the_guard_replaces() -> None:
     import aiortc.codecs
     import aiortc.rtcrtpreceiver

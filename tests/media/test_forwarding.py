@@ -198,3 +198,18 @@ async def test_switching_the_slot_source_keeps_one_continuous_stream(media_serve
     assert all(e["participant"] != "xa-b" for e in events.of("active_speaker"))
     for site in (loud, quiet, viewer):
         await site.close()
+
+
+async def test_a_room_layout_of_many_slots_negotiates_once(media_server: MediaServer) -> None:
+    # What a meeting-room page asks for: main view, active speaker, four thumbnails, screen share, three audio.
+    chair = await start(media_server, Site("chair", CounterVideoTrack(), ToneAudioTrack()))
+    layout = ("audio", "video", "video", "video", "video", "video", "video", "video", "audio", "audio")
+    commune = await start(media_server, Site("xa", CounterVideoTrack(), ToneAudioTrack(), slots=layout))
+    assert [t["kind"] for t in commune.result["tracks"]] == ["video", "audio"]
+    assert [s["kind"] for s in commune.result["slots"]] == list(layout)
+    last_video, last_audio = commune.slots("video")[-1], commune.slots("audio")[-1]
+    media_server.set_slot(ROOM, "xa", last_video, "chair", chair.track("video"))
+    media_server.set_slot(ROOM, "xa", last_audio, "chair", chair.track("audio"))
+    await wait_for(lambda: commune.frames(last_video) >= 5 and commune.frames(last_audio) >= 5, 10, "the last slots")
+    for site in (chair, commune):
+        await site.close()

@@ -1,0 +1,245 @@
+"""``giaoban bench media``: run the scenario against giaoban's server and aiortc's stock relay, report medians.
+
+One *cell* is one server (ours or the baseline) under one load: the server in its own process, the probe
+and the bulk load generators in theirs; warm-up until every subscriber has its first frame, then a steady
+window of S seconds over which the server's CPU, memory and what the subscribers received are measured.
+The whole run (ours, then the baseline) is repeated three times and the medians reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from media.bench import clip, procstat
+from media.bench.floor import floor_us_per_packet
+from media.client import MediaClient, MediaProcess
+
+KEYS = (
+    "forwarded_streams",
+    "relay_cores",
+    "us_per_packet",
+    "floor_us_per_packet",
+    "min_fps",
+    "mean_fps",
+    "added_latency_p50_ms",
+    "added_latency_p95_ms",
+    "first_frame_ms",
+    "longest_freeze_ms",
+    "rss_mb_start",
+    "rss_mb_end",
+)
+
+
+class LoadProcess:
+    def __init__(self, args: list[str]) -> None:
+        self.args = args
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "media.bench.load",
+            *self.args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+
+    async def send(self, command: str) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"cmd": command}).encode() + b"\n")
+        await self.process.stdin.drain()
+
+    async def expect(self, event: str, timeout: float = 120.0) -> dict[str, Any]:
+        assert self.process is not None and self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            line = await asyncio.wait_for(self.process.stdout.readline(), max(0.1, deadline - time.monotonic()))
+            if not line:
+                raise RuntimeError(f"a load generator exited before '{event}'")
+            try:
+                data: dict[str, Any] = json.loads(line)
+            except ValueError:
+                continue
+            if data.get("event") == event:
+                return data
+
+    async def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.returncode is None and self.process.stdin is not None:
+            try:
+                await self.send("stop")
+                await asyncio.wait_for(self.process.wait(), 20)
+            except (TimeoutError, ConnectionError, BrokenPipeError):
+                self.process.kill()
+                await self.process.wait()
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def run_cell(
+    kind: str, scenario: str, sites: int, seconds: float, audio_slots: int, parts: int = 2
+) -> dict[str, Any]:
+    """One server under one load; the figures of one run."""
+    module = "media.service" if kind == "giaoban" else "media.bench.baseline"
+    server = MediaProcess(module=module)
+    url = await server.start()
+    assert server.pid is not None
+    common = ["--scenario", scenario, "--sites", str(sites), "--audio-slots", str(audio_slots), "--url", url]
+    common += ["--token", server.token]
+    loads = [LoadProcess(["--role", "probe", *common])]
+    loads += [LoadProcess(["--role", "bulk", "--part", str(i), "--parts", str(parts), *common]) for i in range(parts)]
+    diagnostics: dict[str, Any] = {}
+    try:
+        await loads[0].start()
+        await loads[0].expect("ready")
+        for load in loads[1:]:
+            await load.start()
+        for load in loads[1:]:
+            await load.expect("ready", timeout=180)
+        for load in loads:
+            await load.send("subscribe")
+        for load in loads:
+            await load.expect("subscribed", timeout=180)
+        warm = [await load.expect("warm", 120) for load in loads]
+        floor = floor_us_per_packet()
+        cpu_start, rss_start, t_start = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
+        for load in loads:
+            await load.send("window_start")
+        await asyncio.sleep(seconds)
+        cpu_end, rss_end, t_end = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
+        for load in loads:
+            await load.send("window_end")
+        results = [await load.expect("result") for load in loads]
+        if kind == "giaoban":
+            diagnostics = await server_diagnostics(server)
+    finally:
+        for load in loads:
+            await load.stop()
+        await server.stop()
+    window = t_end - t_start
+    video = [s for r in results for s in r["streams"] if s["kind"] == "video"]
+    packets = sum(s["packets"] for r in results for s in r["streams"])
+    cores = (cpu_end - cpu_start) / window
+    added = results[0].get("added_latency_ms", [])
+    firsts = [f for r in results for f in r["first_frame_ms"]]
+    return {
+        "forwarded_streams": sum(1 for s in video if s["frames"] > 0),
+        "relay_cores": round(cores, 3),
+        "us_per_packet": round((cpu_end - cpu_start) / packets * 1e6, 2) if packets else None,
+        "floor_us_per_packet": round(floor, 2),
+        "min_fps": round(min((s["fps"] for s in video), default=0.0), 2),
+        "mean_fps": round(statistics.fmean(s["fps"] for s in video), 2) if video else 0.0,
+        "added_latency_p50_ms": _round(percentile(added, 0.5)),
+        "added_latency_p95_ms": _round(percentile(added, 0.95)),
+        "first_frame_ms": None if not firsts or None in firsts else round(max(firsts)),
+        "longest_freeze_ms": round(max((s["longest_freeze_ms"] for s in video), default=0.0)),
+        "rss_mb_start": round(rss_start, 1),
+        "rss_mb_end": round(rss_end, 1),
+        "expected_streams": len(video),
+        "packets": packets,
+        "warm": all(w["ok"] for w in warm),
+        "first_frames_ms": sorted(round(f) for f in firsts if f is not None),
+        **diagnostics,
+    }
+
+
+async def server_diagnostics(server: MediaProcess) -> dict[str, Any]:
+    """What the server saw: keyframes asked for and made, retransmissions, drops (ours only)."""
+    client = MediaClient(server.url, server.token)
+    await client.connect()
+    try:
+        stats = (await client.stats("bench")).get("bench", {})
+    finally:
+        await client.close()
+    tracks = [t for p in stats.values() for t in p["tracks"].values() if t["kind"] == "video"]
+    slots = [s for p in stats.values() for s in p["slots"].values() if s["kind"] == "video"]
+    return {
+        "keyframe_requests": sum(t["keyframe_requests"] for t in tracks),
+        "keyframes": sum(t["keyframes"] for t in tracks),
+        "upstream_lost": sum(t["lost"] for t in tracks),
+        "retransmits": sum(s["retransmits"] for s in slots),
+        "dropped": sum(sum(p["dropped"].values()) for p in stats.values()),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in runs[0]:
+        values = [r[key] for r in runs if isinstance(r.get(key), int | float) and not isinstance(r.get(key), bool)]
+        if values:
+            out[key] = statistics.median(values)
+        elif key in KEYS:
+            out[key] = None
+    return out
+
+
+def show(label: str, figures: dict[str, Any]) -> None:
+    print(f"  {label}:")
+    for key in KEYS:
+        print(f"    {key:24} {figures.get(key)}")
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    clip.video_clip()
+    clip.audio_clip()  # encoded (and cached) once, before anything is measured
+    ours: list[dict[str, Any]] = []
+    stock: list[dict[str, Any]] = []
+    for run in range(args.runs):
+        print(f"run {run + 1}/{args.runs}: giaoban", flush=True)
+        ours.append(await run_cell("giaoban", args.scenario, args.sites, args.seconds, args.audio_slots))
+        show("giaoban", ours[-1])
+        if not args.no_baseline:
+            print(f"run {run + 1}/{args.runs}: baseline (aiortc MediaRelay)", flush=True)
+            stock.append(await run_cell("baseline", args.scenario, args.sites, args.seconds, args.audio_slots))
+            show("baseline", stock[-1])
+    report: dict[str, Any] = {k: v for k, v in median_of(ours).items()}
+    report["baseline"] = median_of(stock) if stock else None
+    report["scenario"] = args.scenario
+    report["sites"] = args.sites
+    report["seconds"] = args.seconds
+    report["runs"] = {"giaoban": ours, "baseline": stock}
+    return report
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", choices=("fanout", "all-to-all"), required=True)
+    parser.add_argument("--sites", type=int, required=True, help="subscribers (fanout) or sites (all-to-all)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the steady window")
+    parser.add_argument("--json", type=Path, required=True, help="where to write the figures")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--audio-slots", type=int, default=3, help="audio slots per site (all-to-all)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip aiortc's stock relay")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.sites < 1 or (args.scenario == "all-to-all" and args.sites < 2) or args.seconds <= 0 or args.runs < 1:
+        print("giaoban: --sites must be at least 1 (2 for all-to-all), --seconds and --runs positive", file=sys.stderr)
+        return 2
+    report = asyncio.run(bench(args))
+    print(f"medians over {args.runs} run(s), {args.scenario}, {args.sites} sites, {args.seconds} s:")
+    show("giaoban", report)
+    if report["baseline"]:
+        show("baseline (aiortc MediaRelay)", report["baseline"])
+        if report["relay_cores"] and report["baseline"].get("relay_cores"):
+            print(f"  baseline / giaoban relay_cores: {report['baseline']['relay_cores'] / report['relay_cores']:.1f}x")
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {args.json}")
+    return 0
