@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     from web import cli_directory  # imported here: it imports this module
 
     cli_directory.add_commands(sub)
+
+    from media.bench.command import add_bench_command
+
+    add_bench_command(sub)
     return parser
 
 

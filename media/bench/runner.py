@@ -14,7 +14,6 @@ import json
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from media.bench import clip, procstat
@@ -200,15 +199,16 @@ def show(label: str, figures: dict[str, Any]) -> None:
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     clip.video_clip()
     clip.audio_clip()  # encoded (and cached) once, before anything is measured
+    parts = args.load_processes
     ours: list[dict[str, Any]] = []
     stock: list[dict[str, Any]] = []
     for run in range(args.runs):
         print(f"run {run + 1}/{args.runs}: giaoban", flush=True)
-        ours.append(await run_cell("giaoban", args.scenario, args.sites, args.seconds, args.audio_slots))
+        ours.append(await run_cell("giaoban", args.scenario, args.sites, args.seconds, args.audio_slots, parts))
         show("giaoban", ours[-1])
         if not args.no_baseline:
             print(f"run {run + 1}/{args.runs}: baseline (aiortc MediaRelay)", flush=True)
-            stock.append(await run_cell("baseline", args.scenario, args.sites, args.seconds, args.audio_slots))
+            stock.append(await run_cell("baseline", args.scenario, args.sites, args.seconds, args.audio_slots, parts))
             show("baseline", stock[-1])
     report: dict[str, Any] = {k: v for k, v in median_of(ours).items()}
     report["baseline"] = median_of(stock) if stock else None
@@ -219,19 +219,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", choices=("fanout", "all-to-all"), required=True)
-    parser.add_argument("--sites", type=int, required=True, help="subscribers (fanout) or sites (all-to-all)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of the steady window")
-    parser.add_argument("--json", type=Path, required=True, help="where to write the figures")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--audio-slots", type=int, default=3, help="audio slots per site (all-to-all)")
-    parser.add_argument("--no-baseline", action="store_true", help="skip aiortc's stock relay")
-
-
 def run(args: argparse.Namespace) -> int:
     if args.sites < 1 or (args.scenario == "all-to-all" and args.sites < 2) or args.seconds <= 0 or args.runs < 1:
         print("giaoban: --sites must be at least 1 (2 for all-to-all), --seconds and --runs positive", file=sys.stderr)
+        return 2
+    if not 1 <= args.load_processes <= 8:
+        print("giaoban: --load-processes must be between 1 and 8", file=sys.stderr)
         return 2
     report = asyncio.run(bench(args))
     print(f"medians over {args.runs} run(s), {args.scenario}, {args.sites} sites, {args.seconds} s:")
