@@ -129,6 +129,7 @@ BAD_BODIES: list[tuple[str, dict[str, Any], int, str | None]] = [
     ("empty title", {"title": ""}, 422, "title"),
     ("title too long", {"title": "x" * 301}, 422, "title"),
     ("a field that does not exist", {"colour": "đỏ"}, 422, "colour"),
+    ("a NUL character", {"agenda": [{"title": "Khai\x00mạc"}]}, 422, "agenda[0].title"),
     ("id beyond any id", {"chair_id": 10**20}, 422, "chair_id"),
     ("unknown chair", {"chair_id": 999_999}, 422, "chair_id"),
     ("unknown secretary", {"secretary_id": 999_999}, 422, "secretary_id"),

@@ -9,6 +9,7 @@ the OpenAPI document (web/api/openapi.py). Handlers are plain synchronous functi
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -29,12 +30,13 @@ from starlette.types import Receive, Scope, Send
 
 from meetings.errors import DomainError, NotFound
 from meetings.people import Person
-from web.api.problems import ApiProblem, error_response, validation_response
+from web.api.problems import ApiProblem, error_response, field_name, validation_response
 from web.auth import require_person
 from web.context import AppContext, ctx
 from web.errors import domain_error
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger("giaoban.api")
 
 # JSON bodies are small (a meeting with its agenda is a few kB); uploads have their own limit.
 MAX_JSON_BYTES = 1024 * 1024
@@ -179,10 +181,28 @@ def _parse_json(op: Operation, raw: bytes, content_type: str) -> tuple[BaseModel
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiProblem(422, f"Nội dung không phải JSON hợp lệ: {exc}.") from exc
+    bad = _nul_field(data, ())
+    if bad is not None:
+        name = field_name(bad)
+        raise ApiProblem(422, f"«{name or 'nội dung'}» chứa ký tự NUL (\\u0000), không lưu được.", field=name or None)
     # Validated from the JSON text, so JSON rules apply: a time must be a string, not a Unix timestamp.
     body = op.body.model_validate_json(raw)
     sent = frozenset(data) if isinstance(data, dict) else frozenset()
     return body, sent
+
+
+def _nul_field(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...] | None:
+    """Where a NUL character hides in the JSON, if anywhere: no database text column can keep one."""
+    if isinstance(data, str):
+        return loc if "\x00" in data else None
+    items: Any = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        if isinstance(key, str) and "\x00" in key:
+            return (*loc, key)
+        found = _nul_field(value, (*loc, key))
+        if found is not None:
+            return found
+    return None
 
 
 def _serialize(op: Operation, result: Any) -> Response:
@@ -259,6 +279,10 @@ def make_endpoint(op: Operation) -> Endpoint:
             return error_response(exc.status_code, exc.message, field=exc.field)
         except DomainError as exc:
             return await domain_error(request, exc)
+        except DataError:
+            # Input the database cannot store that no check above caught: still the client's to fix.
+            log.warning("database refused the data of %s %s", request.method, request.url.path, exc_info=True)
+            return error_response(422, "Dữ liệu không lưu được: có giá trị quá dài hoặc không hợp lệ.")
         except IntegrityError:
             # Two requests raced past the domain's uniqueness checks; the database kept its invariants.
             return error_response(409, "Dữ liệu vừa bị thay đổi bởi một yêu cầu khác. Vui lòng thử lại.")
