@@ -120,6 +120,9 @@ def record_outcome(
 ) -> OutboxStatus | None:
     """Write the outcome of ``worker``'s attempt at ``item`` (as claimed, with its attempt counted).
 
+    A temporary failure at the last attempt (the smaller of the item's and the policy's limit) makes the
+    item dead; before that it waits ``policy.delay(attempts)``.
+
     A delivery is always recorded, even when the lease ran out meanwhile (the mail is out, whoever holds
     the item now). A failure only counts while ``worker`` still holds the lease; otherwise nothing is
     written and None is returned.
@@ -135,7 +138,7 @@ def record_outcome(
         values["delivered_at"] = now
     elif outcome.result is Result.PERMANENT:
         status = OutboxStatus.FAILED
-    elif item.attempts >= item.max_attempts:
+    elif item.attempts >= min(item.max_attempts, policy.max_attempts):
         status = OutboxStatus.DEAD
     else:
         status = OutboxStatus.PENDING

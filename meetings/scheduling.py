@@ -1,7 +1,8 @@
 """Scheduling meetings: create, edit, publish, run and cancel them, each step checked and audited.
 
 Every mutating function checks the actor's access first, then the rules, then writes the change and
-an audit entry and commits. Nothing is written when a check fails.
+an audit entry and commits. Nothing is written when a check fails. Publishing, editing a published
+meeting and cancelling it enqueue their mails (meetings.meeting_mail) in the same transaction.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from meetings.drafts import (
 from meetings.errors import NotFound, RuleViolation, ValidationError
 from meetings.lifecycle import check_editable, check_transition
 from meetings.meeting import AgendaItem, Meeting, MeetingInvitee, MeetingSite, MeetingState
+from meetings.meeting_mail import MeetingChange, enqueue_meeting_mail
 from meetings.people import Person
 from meetings.types import utcnow
 from meetings.viewing import MeetingDetail, get_meeting, list_meetings, meeting_detail
@@ -198,6 +200,8 @@ def update_meeting(
     meeting.updated_at = utcnow()
     session.add(meeting)
     record(session, actor.id, "update", "meeting", meeting_id, changed=changed, sequence=meeting.sequence)
+    if published:
+        enqueue_meeting_mail(session, meeting, MeetingChange.UPDATED, changed=changed)
     session.commit()
     return meeting
 
@@ -223,6 +227,7 @@ def publish_meeting(session: Session, actor: Person, meeting_id: int, *, now: da
     meeting.updated_at = utcnow()
     session.add(meeting)
     record(session, actor.id, "publish", "meeting", meeting_id, urgent=meeting.urgent, sequence=meeting.sequence)
+    enqueue_meeting_mail(session, meeting, MeetingChange.PUBLISHED)
     session.commit()
     return meeting
 
@@ -245,6 +250,8 @@ def cancel_meeting(session: Session, actor: Person, meeting_id: int, reason: str
     meeting.updated_at = utcnow()
     session.add(meeting)
     record(session, actor.id, "cancel", "meeting", meeting_id, reason=reason)
+    if meeting.published_at is not None:  # the invitees were told: tell them it is off
+        enqueue_meeting_mail(session, meeting, MeetingChange.CANCELLED)
     session.commit()
     return meeting
 
