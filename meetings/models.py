@@ -15,6 +15,7 @@ from meetings.meeting import (
 from meetings.outbox import OutboxItem
 from meetings.people import ApiToken, Person, Role
 from meetings.replies import InvitationReply
+from meetings.rooms import DeviceCheck, RoomOptions
 from meetings.units import Site, Unit, UnitLevel
 from meetings.workdays import Holiday, MakeupDay
 
@@ -22,6 +23,7 @@ __all__ = [
     "AgendaItem",
     "ApiToken",
     "AuditEntry",
+    "DeviceCheck",
     "Document",
     "Holiday",
     "InvitationReply",
@@ -34,6 +36,7 @@ __all__ = [
     "OutboxItem",
     "Person",
     "Role",
+    "RoomOptions",
     "Site",
     "Unit",
     "UnitLevel",
