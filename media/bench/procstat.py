@@ -58,3 +58,30 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+def udp_drops(pid: int) -> int:
+    """Datagrams the kernel dropped because the UDP sockets of ``pid``'s tree were full (not read in time)."""
+    inodes: set[str] = set()
+    for each in tree(pid):
+        try:
+            for fd in Path(f"/proc/{each}/fd").iterdir():
+                try:
+                    target = os.readlink(fd)
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    drops = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 12 and fields[9] in inodes:
+                drops += int(fields[-1])
+    return drops

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -50,6 +51,11 @@ class LoadProcess:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
 
     async def send(self, command: str) -> None:
         assert self.process is not None and self.process.stdin is not None
@@ -115,20 +121,26 @@ async def run_cell(
             await load.expect("subscribed", timeout=180)
         warm = [await load.expect("warm", 120) for load in loads]
         floor = floor_us_per_packet()
+        load_pids = [load.pid for load in loads]
+        drops_start = [procstat.udp_drops(pid) for pid in [server.pid, *load_pids]]
         cpu_start, rss_start, t_start = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
         for load in loads:
             await load.send("window_start")
         await asyncio.sleep(seconds)
         cpu_end, rss_end, t_end = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
+        drops_end = [procstat.udp_drops(pid) for pid in [server.pid, *load_pids]]
+        diagnostics["kernel_drops_server"] = drops_end[0] - drops_start[0]
+        diagnostics["kernel_drops_load"] = sum(drops_end[1:]) - sum(drops_start[1:])
         for load in loads:
             await load.send("window_end")
         results = [await load.expect("result") for load in loads]
         if kind == "giaoban":
-            diagnostics = await server_diagnostics(server)
+            diagnostics.update(await server_diagnostics(server))
     finally:
         for load in loads:
             await load.stop()
         await server.stop()
+    diagnostics["load_average"] = os.getloadavg()[0]  # the machine is shared: how busy it was meanwhile
     window = t_end - t_start
     video = [s for r in results for s in r["streams"] if s["kind"] == "video"]
     packets = sum(s["packets"] for r in results for s in r["streams"])

@@ -213,3 +213,20 @@ async def test_a_room_layout_of_many_slots_negotiates_once(media_server: MediaSe
     await wait_for(lambda: commune.frames(last_video) >= 5 and commune.frames(last_audio) >= 5, 10, "the last slots")
     for site in (chair, commune):
         await site.close()
+
+
+async def test_h264_is_forwarded_too(media_server: MediaServer) -> None:
+    from aiortc import RTCRtpSender
+
+    chair = Site("chair", CounterVideoTrack())
+    h264 = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType in ("video/H264", "video/rtx")]
+    chair.pc.getTransceivers()[0].setCodecPreferences(h264)
+    await start(media_server, chair)
+    late = await start(media_server, Site("xa", slots=("video",)))
+    media_server.set_slot(ROOM, "xa", "0", "chair", chair.track("video"))
+    await wait_for(lambda: late.frames("0") >= 10, 15, "H264 frames decoded at the subscriber")
+    receiver = media_server.room(ROOM).participants["chair"].receivers[chair.track("video")]
+    assert receiver.codecs[0].name == "H264"
+    assert receiver.keyframes >= 1  # the IDR the server asked for, recognised in the H264 payload
+    for site in (chair, late):
+        await site.close()
