@@ -29,10 +29,11 @@ apt_install() {
   fi
 }
 
-# Official documents are set in Times New Roman or a metric-compatible face (Decree 30/2020).
-if ! fc-list 2>/dev/null | grep -qi "Liberation Serif"; then
-  echo "installing the Liberation fonts (Times-compatible) ..."
-  apt_install fonts-liberation fontconfig
+# Official documents are set in Times New Roman or a metric-compatible face (Decree 30/2020), with every
+# Vietnamese letter: Liberation Serif 2 (fonts-liberation2; Liberation 1.x lacks ố, ự, ậ ...).
+if ! fc-list ':family=Liberation Serif:charset=1ed1 1ef1' 2>/dev/null | grep -q .; then
+  echo "installing the Liberation 2 fonts (Times-compatible, with Vietnamese) ..."
+  apt_install fonts-liberation2 fontconfig
 fi
 
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then
