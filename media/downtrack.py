@@ -104,9 +104,12 @@ class DownTrack:
 
     # The forwarding path: called once per packet per subscriber, so kept flat.
     def write(self, packet: RtpPacket, receiver: Receiver, now: float, send_time: bytes) -> None:
-        epoch = self.forwarder.admit(packet, receiver, now)
-        if epoch is None:
-            return
+        epoch = self.munger.epoch
+        # The forwarder's common case inline: the packet belongs to the epoch in progress.
+        if epoch is None or epoch.receiver is not receiver or ((packet.seq - epoch.src_seq_first) & 0xFFFF) >= 0x8000:
+            epoch = self.forwarder.admit(packet, receiver, now)
+            if epoch is None:
+                return
         out_pt = epoch.pt_map.get(packet.payload_type)
         if out_pt is None:
             self.dropped += 1

@@ -27,6 +27,8 @@ from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameter
 
 logger = logging.getLogger(__name__)
 
+_CONNECTED = State.CONNECTED
+
 # Above this many bytes queued in the socket's user-space buffer, packets are dropped rather than queued:
 # a subscriber that cannot keep up must not make the server's memory grow.
 MAX_WRITE_BUFFER = 512 * 1024
@@ -74,7 +76,6 @@ class Wire:
         self._remote: tuple[str, int] | None = None
         self.dropped_congested = 0
         self.dropped_closed = 0
-        self.bytes_sent = 0
 
         async def handle_rtp(data: bytes, arrival_time_ms: int) -> None:
             on_rtp(data, arrival_time_ms)
@@ -92,6 +93,7 @@ class Wire:
     def _route(self) -> Any:
         """The nominated pair's datagram transport, looked up once (aioice never changes it afterwards)."""
         if self._datagram is None or self._datagram.is_closing():
+            self._datagram = None
             connection: Any = self._dtls.transport._connection
             pair = connection._nominated.get(1)
             if pair is None or pair.protocol.transport is None:
@@ -102,20 +104,16 @@ class Wire:
 
     def send_rtp(self, data: bytes) -> bool:
         """Protect and send one clear RTP packet now; False (and counted) if it had to be dropped."""
-        if self._dtls._state != State.CONNECTED:
-            self.dropped_closed += 1
-            return False
-        datagram = self._datagram if self._datagram is not None else self._route()
-        if datagram is None or datagram.is_closing():
-            self._datagram = None
-            self.dropped_closed += 1
-            return False
+        datagram = self._datagram
+        if datagram is None or self._dtls._state is not _CONNECTED:
+            datagram = self._route() if self._dtls._state is _CONNECTED else None
+            if datagram is None:
+                self.dropped_closed += 1
+                return False
         if datagram.get_write_buffer_size() > MAX_WRITE_BUFFER:
             self.dropped_congested += 1
             return False
-        protected = self._dtls._tx_srtp.protect(data)
-        datagram.sendto(protected, self._remote)
-        self.bytes_sent += len(protected)
+        datagram.sendto(self._dtls._tx_srtp.protect(data), self._remote)
         return True
 
     def send_rtcp(self, data: bytes) -> bool:
@@ -126,9 +124,7 @@ class Wire:
         if datagram is None or datagram.is_closing():
             self._datagram = None
             return False
-        protected = self._dtls._tx_srtp.protect_rtcp(data)
-        datagram.sendto(protected, self._remote)
-        self.bytes_sent += len(protected)
+        datagram.sendto(self._dtls._tx_srtp.protect_rtcp(data), self._remote)
         return True
 
 
