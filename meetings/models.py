@@ -14,19 +14,23 @@ from meetings.meeting import (
 )
 from meetings.outbox import OutboxItem
 from meetings.people import ApiToken, Person, Role
+from meetings.records.numbering import AgencyRecordsSetting, DocumentCounter, IssuedNumber
 from meetings.replies import InvitationReply
 from meetings.rooms import DeviceCheck, RoomOptions
 from meetings.units import Site, Unit, UnitLevel
 from meetings.workdays import Holiday, MakeupDay
 
 __all__ = [
+    "AgencyRecordsSetting",
     "AgendaItem",
     "ApiToken",
     "AuditEntry",
     "DeviceCheck",
     "Document",
+    "DocumentCounter",
     "Holiday",
     "InvitationReply",
+    "IssuedNumber",
     "MakeupDay",
     "Meeting",
     "MeetingInvitee",
