@@ -19,8 +19,8 @@ class MediaConfig:
     # How many times each retransmission is sent (15 ms apart). aiortc's receiver asks only once per gap,
     # so a lost retransmission would stall it until the next gap; a second copy makes that rare.
     rtx_copies: int = 2
-    # Video packets remembered per published track for answering NACKs (a power of two).
-    history_size: int = 1024
+    # Video packets remembered per published track for answering NACKs (a power of two; ~5 s at 1 Mbit/s).
+    history_size: int = 512
     # Housekeeping period (NACK retries), receiver/sender report period, active-speaker window (seconds).
     tick_interval: float = 0.02
     report_interval: float = 1.0

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from media.wire import Wire
 
 MAX_NACKED_PER_PACKET = 64
-RETRANSMIT_GUARD = 0.02  # the same packet is not resent more often than this
+RETRANSMIT_GUARD = 0.04  # the same packet is not resent more often than this, or 1.5 RTT
 RETRANSMITS_PER_SECOND = 400
 BROKEN_FRACTION_LOST = 64  # 25 %, in RTCP's 1/256 units
 
@@ -155,6 +155,7 @@ class DownTrack:
     def on_nack(self, nack: rtcp.Nack, now: float) -> None:
         self.nacks_received += 1
         misses = 0
+        guard = max(RETRANSMIT_GUARD, 1.5 * (self.rtt or 0.0))
         for out_seq in nack.sequences[:MAX_NACKED_PER_PACKET]:
             epoch = self.munger.epoch_of(out_seq)
             if epoch is None:
@@ -168,14 +169,16 @@ class DownTrack:
                 if tracker is None or src_seq not in tracker.missing:
                     misses += 1  # neither here nor on its way: only a keyframe will mend the picture
                 continue
-            if now - self._recently_resent.get(out_seq, -1.0) < RETRANSMIT_GUARD:
-                continue
+            last = self._recently_resent.get(out_seq)
+            if last is not None and now - last < guard:
+                continue  # just resent: the subscriber asked again before it could have arrived
             if not self._resend_allowed(now):
                 break
             self._recently_resent[out_seq] = now
             self._retransmit(packet, epoch, out_seq)
-            for copy in range(1, self.rtx_copies):
-                asyncio.get_running_loop().call_later(0.015 * copy, self._retransmit, packet, epoch, out_seq)
+            if last is None:  # extra copies only the first time: a subscriber that asks again gets one each time
+                for copy in range(1, self.rtx_copies):
+                    asyncio.get_running_loop().call_later(0.015 * copy, self._retransmit, packet, epoch, out_seq)
         if len(self._recently_resent) > 512:
             cutoff = now - 1.0
             self._recently_resent = {s: t for s, t in self._recently_resent.items() if t > cutoff}

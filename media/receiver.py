@@ -31,7 +31,7 @@ class Receiver:
         rtx_ssrc: int | None,
         send_rtcp: Callable[[bytes], bool],
         rtcp_ssrc: int,
-        history_size: int = 1024,
+        history_size: int = 512,
         keyframe_interval: float = 0.3,
     ) -> None:
         self.participant_id = participant_id

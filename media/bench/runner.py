@@ -122,6 +122,7 @@ async def run_cell(
         warm = [await load.expect("warm", 120) for load in loads]
         floor = floor_us_per_packet()
         load_pids = [load.pid for load in loads]
+        load_cpu_start = sum(procstat.cpu_seconds(pid) for pid in load_pids)
         drops_start = [procstat.udp_drops(pid) for pid in [server.pid, *load_pids]]
         cpu_start, rss_start, t_start = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
         for load in loads:
@@ -129,6 +130,8 @@ async def run_cell(
         await asyncio.sleep(seconds)
         cpu_end, rss_end, t_end = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
         drops_end = [procstat.udp_drops(pid) for pid in [server.pid, *load_pids]]
+        load_cpu = sum(procstat.cpu_seconds(pid) for pid in load_pids) - load_cpu_start
+        diagnostics["load_generator_cores"] = round(load_cpu / (t_end - t_start), 3)
         diagnostics["kernel_drops_server"] = drops_end[0] - drops_start[0]
         diagnostics["kernel_drops_load"] = sum(drops_end[1:]) - sum(drops_start[1:])
         for load in loads:
