@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from tests.api.conftest import ApiWorld
 
-ODD_VALUES: list[Any] = [None, -1, 2**40, 1.5, "", "x" * 5000, "🙂\u202e\x00", [], {}, True]
+ODD_VALUES: list[Any] = [None, -1, 2**40, "", "x" * 5000, "🙂\u202e\x00", []]
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

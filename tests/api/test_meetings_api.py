@@ -278,6 +278,11 @@ def test_authentication(world: ApiWorld) -> None:
     assert anonymous.json()["error"]
     forged = world.client.get("/api/v1/meetings", headers={"Authorization": "Bearer not-a-real-token"})
     assert forged.status_code == 401
+    # Who asks is settled before the body is read: a stranger learns nothing from validation.
+    anonymous_bad_body = world.client.post(
+        "/api/v1/meetings", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert anonymous_bad_body.status_code == 401
     me = world.client.get("/api/v1/me", headers=world.headers("secretary.invited"))
     assert me.status_code == 200
     assert me.json()["username"] == "secretary.invited"

@@ -42,7 +42,6 @@ log = logging.getLogger("giaoban.api")
 MAX_JSON_BYTES = 1024 * 1024
 # Ids are 32-bit integers in both databases; larger ones cannot exist, so they are "not found".
 MAX_ID = 2**31 - 1
-JSON_TYPES = ("application/json",)
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,8 @@ def _too_large_message(limit: int) -> str:
 
 def _parse_json(op: Operation, raw: bytes, content_type: str) -> tuple[BaseModel, frozenset[str]]:
     assert op.body is not None
-    if content_type not in JSON_TYPES and raw.strip():
+    is_json = content_type == "application/json" or content_type.endswith("+json")
+    if not is_json and raw.strip():
         raise ApiProblem(415, "Nội dung phải là JSON (Content-Type: application/json).")
     if not raw.strip():
         if any(f.is_required() for f in op.body.model_fields.values()):
@@ -232,7 +232,7 @@ async def _read_upload(request: Request) -> Upload:
             raise ApiProblem(422, "Thiếu tệp trong trường «file».", field="file")
         data = await item.read(limit + 1)
         if len(data) > limit:
-            raise ApiProblem(413, f"Tệp quá lớn: tối đa {settings_mb(limit)} MB.", field="file")
+            raise ApiProblem(413, f"Tệp quá lớn: tối đa {_megabytes(limit)} MB.", field="file")
         return Upload(
             filename=item.filename or "",
             content_type=(item.content_type or "application/octet-stream").split(";")[0].strip().lower(),
@@ -242,7 +242,7 @@ async def _read_upload(request: Request) -> Upload:
         await form.close()
 
 
-def settings_mb(limit: int) -> str:
+def _megabytes(limit: int) -> str:
     return f"{limit / (1024 * 1024):g}"
 
 
@@ -251,6 +251,8 @@ def make_endpoint(op: Operation) -> Endpoint:
 
     async def endpoint(request: Request) -> Response:
         try:
+            # Who asks comes first: a stranger gets 401 before anything of theirs is read or judged.
+            person = await run_in_threadpool(require_person, request)
             path = dict(request.path_params)
             _check_ids(op, path)
             query = op.query.model_validate(dict(request.query_params)) if op.query else None
@@ -265,7 +267,6 @@ def make_endpoint(op: Operation) -> Endpoint:
                 body, sent = _parse_json(op, raw, content_type)
 
             def run() -> Any:
-                person = require_person(request)
                 context = ctx(request)
                 with context.session() as session:
                     call = Call(request, context, session, person, path, body, query, upload, sent)
