@@ -12,6 +12,8 @@ from media.rtp import RtpPacket
 
 # A gap larger than this is not a loss to recover but a jump (the sender restarted its sequence).
 MAX_GAP = 512
+# More missing than this at once: the link is in trouble, and a keyframe will mend the picture sooner.
+MAX_MISSING = 256
 
 
 class PacketHistory:
@@ -128,7 +130,7 @@ class StreamStats:
 class NackTracker:
     """Which sequence numbers are missing, and when to ask for each again."""
 
-    __slots__ = ("_max_seq", "gave_up", "interval", "max_tries", "missing")
+    __slots__ = ("_max_seq", "gave_up", "interval", "max_tries", "missing", "overflowed")
 
     def __init__(self, max_tries: int = 5, interval: float = 0.04) -> None:
         self._max_seq = -1
@@ -136,9 +138,14 @@ class NackTracker:
         self.max_tries = max_tries
         self.interval = interval
         self.gave_up = 0
+        self.overflowed = 0
 
     def add(self, seq: int, now: float) -> int:
-        """Record an arrival. Returns 1 for a new packet, 2 for a recovered one, 0 for a duplicate or stale one."""
+        """Record an arrival. Returns 1 for a new packet, 2 for a recovered one, 0 for a duplicate or stale one.
+
+        When the gaps pile up beyond ``MAX_MISSING``, they are dropped and counted in ``overflowed``: the
+        receiver then asks for a keyframe rather than for hundreds of packets.
+        """
         if self._max_seq < 0:
             self._max_seq = seq
             return 1
@@ -151,6 +158,9 @@ class NackTracker:
             else:
                 for gap in range(1, delta):
                     self.missing[(self._max_seq + gap) & 0xFFFF] = [now, 0]
+                if len(self.missing) > MAX_MISSING:
+                    self.missing.clear()
+                    self.overflowed += 1
             self._max_seq = seq
             return 1
         if self.missing.pop(seq, None) is not None:

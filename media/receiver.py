@@ -164,11 +164,13 @@ class Receiver:
         """Ask again for what is still missing; give up on what is too old and ask for a keyframe instead."""
         if self.nack is None or self.ssrc is None:
             return
+        overflowed = self.nack.overflowed
         ask, given_up = self.nack.due(now, rtt)
         if ask:
             self.nacks_sent += 1
-            self._send_rtcp(rtcp.nack(self._rtcp_ssrc, self.ssrc, ask))
-        if given_up:
+            self._send_rtcp(rtcp.nack(self._rtcp_ssrc, self.ssrc, ask[: rtcp.MAX_NACK_SEQUENCES]))
+        if given_up or overflowed:
+            self.nack.overflowed = 0
             self.request_keyframe(now)
 
     def report_block(self, now: float) -> rtcp.ReportBlock | None:

@@ -38,6 +38,7 @@ class Room:
         self.observer = ActiveSpeakerObserver(config.speaking_level)
         self._ticker: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     def emit(self, event: str, **data: Any) -> None:
         self._emit(event, {"room": self.id, **data})
@@ -81,7 +82,7 @@ class Room:
         self.emit("participant_left", participant=participant.id, reason=reason)
 
     def _participant_changed(self, participant: Participant) -> None:
-        if self.participants.get(participant.id) is not participant:
+        if self._closed or self.participants.get(participant.id) is not participant:
             return
         if participant.state in ("failed", "closed"):
             # The connection died (the client vanished, or DTLS failed): clean up as if it had left,
@@ -204,6 +205,7 @@ class Room:
         return {pid: participant_stats(p) for pid, p in self.participants.items()}
 
     async def close(self) -> None:
+        self._closed = True
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -212,7 +214,7 @@ class Room:
         for participant in list(self.participants.values()):
             await participant.close()
         self.participants.clear()
-        if self._closing:
+        while self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
 

@@ -6,6 +6,7 @@ drive it in-process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -34,16 +35,28 @@ class MediaServer:
         self._on_event = on_event
         self._collector: MediaCollector | None = None
         self._registry = registry
+        self._reaping: set[asyncio.Future[None]] = set()
         if registry is not None:
             self._collector = MediaCollector(self)
             registry.register(self._collector)
 
     def _emit(self, event: str, data: dict[str, Any]) -> None:
+        if event == "participant_left" and data.get("reason") in ("closed", "failed"):
+            # The last participant vanished without leaving: nobody will call leave() for this room.
+            task = asyncio.ensure_future(self._reap(str(data.get("room"))))
+            self._reaping.add(task)
+            task.add_done_callback(self._reaping.discard)
         if self._on_event is not None:
             try:
                 self._on_event(event, data)
             except Exception:
                 logger.exception("media event handler failed on %s", event)
+
+    async def _reap(self, room_id: str) -> None:
+        room = self.rooms.get(room_id)
+        if room is not None and not room.participants:
+            del self.rooms[room_id]
+            await room.close()
 
     def room(self, room_id: str) -> Room:
         room = self.rooms.get(room_id)
@@ -83,6 +96,8 @@ class MediaServer:
         for room in list(self.rooms.values()):
             await room.close()
         self.rooms.clear()
+        while self._reaping:
+            await asyncio.gather(*self._reaping, return_exceptions=True)
         if self._registry is not None and self._collector is not None:
             self._registry.unregister(self._collector)
             self._collector = None

@@ -96,7 +96,7 @@ class Wire:
             self._datagram = None
             connection: Any = self._dtls.transport._connection
             pair = connection._nominated.get(1)
-            if pair is None or pair.protocol.transport is None:
+            if pair is None or pair.protocol.transport is None or pair.protocol.transport.is_closing():
                 return None
             self._datagram = pair.protocol.transport
             self._remote = pair.remote_addr
@@ -105,7 +105,8 @@ class Wire:
     def send_rtp(self, data: bytes) -> bool:
         """Protect and send one clear RTP packet now; False (and counted) if it had to be dropped."""
         datagram = self._datagram
-        if datagram is None or self._dtls._state is not _CONNECTED:
+        # aioice may close its socket (consent lost, peer gone) a moment before the DTLS transport notices.
+        if datagram is None or datagram.is_closing() or self._dtls._state is not _CONNECTED:
             datagram = self._route() if self._dtls._state is _CONNECTED else None
             if datagram is None:
                 self.dropped_closed += 1

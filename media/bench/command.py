@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 
-def add_bench_command(sub: Any) -> None:
-    """Add ``bench media ...`` to the ``giaoban`` command's subparsers."""
+def add_bench_command(sub: Any) -> Any:
+    """Add ``bench media ...`` to the ``giaoban`` command's subparsers; returns the ``bench`` subparsers,
+    where other benchmarks (``bench mail``) add themselves."""
     bench = sub.add_parser("bench", help="benchmarks")
     kinds = bench.add_subparsers(dest="bench_command", required=True)
     media = kinds.add_parser("media", help="the media server against aiortc's stock relay")
@@ -21,6 +22,7 @@ def add_bench_command(sub: Any) -> None:
     media.add_argument("--load-processes", type=int, default=2, help="processes playing the sites")
     media.add_argument("--no-baseline", action="store_true", help="skip aiortc's stock relay")
     media.set_defaults(func=run_media)
+    return kinds
 
 
 def run_media(args: argparse.Namespace) -> int:

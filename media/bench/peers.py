@@ -27,8 +27,11 @@ from media.rtp import URI_ABS_SEND_TIME, URI_AUDIO_LEVEL, URI_MID, ExtensionIds,
 from media.wire import Wire, bundle_transport
 
 Join = Callable[[str], Awaitable[dict[str, Any]]]
-NACK_RETRIES = 10
-NACK_INTERVAL = 0.05
+# As a browser does: ask again every 60 ms, six times at most; with too much missing, ask for a keyframe instead.
+NACK_RETRIES = 6
+NACK_INTERVAL = 0.06
+MAX_MISSING = 150
+PLI_INTERVAL = 0.5
 
 MAX_BUNDLE = RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
@@ -62,6 +65,7 @@ class StreamCounter:
         self.missing: dict[int, list[float]] = {}
         self.gave_up = 0
         self.keyframe_wanted = False
+        self.last_pli = 0.0
 
     def on_packet(self, seq: int, timestamp: int, marker: int, payload: bytes, now: float) -> None:
         self.packets += 1
@@ -79,6 +83,9 @@ class StreamCounter:
                 if delta < 300:
                     for gap in range(1, delta):
                         self.missing[(self._max_seq + gap) & 0xFFFF] = [now, 0]
+                if delta >= 300 or len(self.missing) > MAX_MISSING:
+                    self.missing.clear()
+                    self.keyframe_wanted = True
                 self._max_seq = seq
         if len(self._received) > 4096:
             floor = self._max_seq
@@ -420,8 +427,9 @@ class BenchSite:
             ask = counter.due_nacks(now)
             if ask:
                 self.wire.send_rtcp(rtcp.nack(self._rtcp_ssrc, counter.ssrc, ask))
-            if counter.keyframe_wanted:
+            if counter.keyframe_wanted and now - counter.last_pli >= PLI_INTERVAL:
                 counter.keyframe_wanted = False
+                counter.last_pli = now
                 self.wire.send_rtcp(rtcp.picture_loss(self._rtcp_ssrc, counter.ssrc))
 
     def send_reports(self) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import struct
 import threading
+
+import pytest
 
 from media import rtcp
 from media.bench.sources import CounterVideoTrack
@@ -139,4 +142,29 @@ async def test_joining_and_leaving_again_and_again_leaves_nothing_behind() -> No
     assert await settle(lambda: len(asyncio.all_tasks()) <= tasks_before), asyncio.all_tasks()
     assert await settle(lambda: open_fds() <= fds_before)
     await chair.close()
+    await server.close()
+
+
+async def test_a_socket_closing_under_the_forwarding_path_is_survived(caplog: pytest.LogCaptureFixture) -> None:
+    # aioice may close a socket (consent lost, peer vanished) a moment before the DTLS transport notices.
+    server = MediaServer()
+    chair = Site("chair", CounterVideoTrack())
+    viewers = [Site(f"viewer-{i}", slots=("video",)) for i in range(2)]
+    for site in (chair, *viewers):
+        await site.join(lambda sdp, name=site.name: server.join(ROOM, name, sdp))
+    for viewer in viewers:
+        server.set_slot(ROOM, viewer.name, "0", "chair", "0")
+    await wait_for(lambda: all(v.frames("0") >= 3 for v in viewers), 10, "frames")
+    gone = server.room(ROOM).participants["viewer-0"]
+    dtls = gone.pc.getTransceivers()[0].receiver.transport
+    dtls.transport._connection._nominated[1].protocol.transport.close()
+    frames = viewers[1].frames("0")
+    await wait_for(lambda: viewers[1].frames("0") >= frames + 10, 10, "frames at the other viewer")
+    # The server noticed and let the participant go, as if it had left.
+    await wait_for(lambda: "viewer-0" not in server.room(ROOM).participants, 10, "viewer-0 disposed of")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "Traceback" in r.getMessage()]
+    for site in (chair, *viewers):
+        await site.close()
+    # Everyone vanished without leaving: the server lets the room go by itself.
+    await wait_for(lambda: not server.rooms, 10, "the empty room reaped")
     await server.close()
