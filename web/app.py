@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from meetings import db
-from web import api, pages
+from web import api, pages, room
 from web.auth import session_middleware
 from web.context import AppContext
 from web.csrf import CsrfMiddleware
@@ -23,6 +23,7 @@ from web.health import healthz
 from web.i18n import Catalogs
 from web.limits import UploadLimitMiddleware
 from web.metrics import Metrics, MetricsMiddleware
+from web.room.media import start_mode
 from web.settings import Settings
 from web.templating import make_templates
 
@@ -37,9 +38,16 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
         db.upgrade(url)
     context = AppContext(settings=settings, engine=db.make_engine(url), secret_key=settings.resolved_secret_key())
 
+    # The meeting rooms and the media server process they use (web.room).
+    rooms = room.Rooms(context)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        await rooms.start(start_media=start_mode(settings) == "startup")
+        try:
+            yield
+        finally:
+            await rooms.stop()
         context.engine.dispose()
 
     metrics = Metrics(context.engine)
@@ -48,6 +56,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
         Route("/metrics", metrics.endpoint),
         *api.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *room.routes(),
         *pages.routes(),
     ]
     # Outermost first: headers go on every answer (errors included); the session is read before the
@@ -61,6 +70,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
     ]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=exception_handlers(), lifespan=lifespan)
     app.state.ctx = context
+    app.state.rooms = rooms
     app.state.metrics = metrics
     app.state.tz = ZoneInfo(settings.time_zone)
     app.state.catalogs = catalogs = Catalogs.load(settings.default_language)

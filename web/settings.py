@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     # Media server (its own process); empty means started by the app.
     media_url: str = ""
     join_token_minutes: int = 24 * 60
+    # The media server process: its control token when media_url names one already running; when the app
+    # starts it: "startup" (with the app) or "demand" (at the first join); empty: "demand" in the test
+    # environment, else "startup". STUN/TURN URLs for its candidates (empty: host candidates only).
+    media_token: str = ""
+    media_start: str = Field(default="", pattern="^(|startup|demand)$")
+    media_ice_servers: list[str] = Field(default_factory=list)
+    # The meeting room: audio slots per participant (the loudest sites heard at once, open mode).
+    room_audio_slots: int = Field(default=4, ge=1, le=8)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -1,0 +1,118 @@
+"""The slot-assignment policy: main view, speaker view, last-N thumbnails, screen, audio."""
+
+from __future__ import annotations
+
+from web.room.layout import Publisher, Scene, Subscriber, audio_choice, plan, video_choice
+
+TRACKS = {"camera": "0", "microphone": "1", "screen": "2"}
+# A participant's slots as the room page declares them: main, speaker, three thumbnails, screen, two audio.
+SLOTS = {
+    "3": "main",
+    "4": "speaker",
+    "5": "thumb",
+    "6": "thumb",
+    "7": "thumb",
+    "8": "screen",
+    "9": "audio",
+    "10": "audio",
+}
+
+
+def scene(*ids: str, **kwargs: object) -> Scene:
+    publishers = {pid: Publisher(pid, TRACKS) for pid in ids}
+    return Scene(order=list(ids), publishers=publishers, **kwargs)  # type: ignore[arg-type]
+
+
+def who(assignments: dict[str, tuple[str, str] | None]) -> dict[str, str | None]:
+    return {mid: (a[0] if a else None) for mid, a in assignments.items()}
+
+
+def test_the_chair_is_the_main_view_and_the_speaker_has_their_own_view() -> None:
+    room = scene("chair", "a", "b", "c", chair="chair", speaker="b", recent=["b"])
+    result = plan(room, Subscriber("a", SLOTS), {})
+    assert result["3"] == ("chair", "0")
+    assert result["4"] == ("b", "0")
+    assert who(result) == {
+        "3": "chair",
+        "4": "b",
+        "5": "c",
+        "6": None,
+        "7": None,
+        "8": None,
+        "9": "b",
+        "10": "chair",
+    }
+
+
+def test_the_floor_takes_the_main_view() -> None:
+    room = scene("chair", "a", "b", chair="chair", floor="b")
+    assert video_choice(room, "a") == ("b", None, ["chair"])
+    # The one holding the floor sees the chair.
+    assert video_choice(room, "b")[0] == "chair"
+
+
+def test_the_chair_sees_the_speaker_as_main_view() -> None:
+    room = scene("chair", "a", "b", chair="chair", speaker="a", recent=["a"])
+    main, speaker, thumbs = video_choice(room, "chair")
+    assert (main, speaker, thumbs) == ("a", None, ["b"])
+
+
+def test_last_n_keeps_recent_speakers_and_limits_the_thumbnails() -> None:
+    ids = ["chair", *(f"x{i}" for i in range(8))]
+    room = scene(*ids, chair="chair", speaker="x7", recent=["x7", "x5", "x2"])
+    result = who(plan(room, Subscriber("x0", SLOTS), {}))
+    assert [result[m] for m in ("3", "4", "5", "6", "7")] == ["chair", "x7", "x5", "x2", "x1"]
+    shown = {v for m, v in result.items() if SLOTS[m] in ("main", "speaker", "thumb")}
+    assert shown == {"chair", "x7", "x5", "x2", "x1"}  # the chair, the speaker and N=3 others
+
+
+def test_a_participant_stays_in_the_thumbnail_that_shows_them() -> None:
+    room = scene("chair", "a", "b", "c", "d", chair="chair")
+    current = {"5": ("d", "0"), "6": None, "7": ("b", "0")}
+    result = who(plan(room, Subscriber("a", SLOTS), current))
+    assert (result["5"], result["7"]) == ("d", "b")
+    assert result["6"] == "c"
+
+
+def test_nobody_receives_themselves_and_an_empty_room_sends_nothing() -> None:
+    result = plan(scene("a"), Subscriber("a", SLOTS), {})
+    assert set(result.values()) == {None}
+
+
+def test_alone_in_a_rehearsal_room_one_sees_oneself() -> None:
+    result = plan(scene("a", loopback=True), Subscriber("a", SLOTS), {})
+    assert result["3"] == ("a", "0")
+    assert result["9"] is None  # never one's own sound: it would echo
+    # As soon as someone else is there, they are the picture.
+    assert plan(scene("a", "helper", loopback=True), Subscriber("a", SLOTS), {})["3"] == ("helper", "0")
+
+
+def test_the_shared_screen_goes_to_the_others() -> None:
+    room = scene("chair", "a", "b", chair="chair", sharer="b")
+    assert plan(room, Subscriber("a", SLOTS), {})["8"] == ("b", "2")
+    assert plan(room, Subscriber("b", SLOTS), {})["8"] is None
+
+
+def test_audio_in_open_and_chaired_modes() -> None:
+    room = scene("chair", "a", "b", "c", chair="chair", speaker="c", recent=["c", "b"])
+    assert audio_choice(room, "a") == ["c", "chair", "b"]
+    chaired = scene("chair", "a", "b", "c", chair="chair", floor="b", speaker="c", chaired=True)
+    assert audio_choice(chaired, "a") == ["chair", "b"]
+    assert audio_choice(chaired, "chair") == ["b"]
+
+
+def test_a_participant_without_a_camera_is_not_shown() -> None:
+    publishers = {
+        "chair": Publisher("chair", {"microphone": "1"}),
+        "a": Publisher("a", TRACKS),
+        "b": Publisher("b", TRACKS),
+    }
+    room = Scene(order=["chair", "a", "b"], chair="chair", publishers=publishers)
+    assert video_choice(room, "a") == ("b", None, [])
+    assert audio_choice(room, "a") == ["chair", "b"]
+
+
+def test_without_a_speaker_view_the_speaker_takes_a_thumbnail() -> None:
+    slots = {"3": "main", "5": "thumb", "9": "audio"}
+    room = scene("chair", "a", "b", "c", chair="chair", speaker="c", recent=["c"])
+    assert who(plan(room, Subscriber("a", slots), {})) == {"3": "chair", "5": "c", "9": "c"}

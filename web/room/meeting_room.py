@@ -1,0 +1,511 @@
+"""One meeting's room while it runs: who is connected, what each of their slots carries, the lobby, the
+active speaker, raised hands, chat and screen sharing. No HTTP here: participants are reached through a
+``Connection`` (the WebSocket in ``web.room.signalling``, or anything a test provides).
+
+What the media server forwards is decided by ``web.room.layout.plan`` and applied with ``set_slot``, without
+renegotiation, each time something changes (a join, a leave, a new active speaker, the floor, a screen share).
+Reconciliation is serialised per room and coalesced: many changes at once lead to one pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from media import errors as media_errors
+from meetings.rooms import Seat
+from web.room import protocol
+from web.room.layout import Assignment, Publisher, Scene, Subscriber, plan
+from web.room.protocol import ProtocolError
+from web.room.quality import QualityMeter
+
+log = logging.getLogger("giaoban.room")
+
+MediaCall = Callable[..., Awaitable[Any]]
+
+# Which kind each role is, to check the media server's answer against what the client declared.
+ROLE_KIND = {
+    "camera": "video",
+    "microphone": "audio",
+    "screen": "video",
+    "main": "video",
+    "speaker": "video",
+    "thumb": "video",
+    "audio": "audio",
+}
+
+
+class Connection(Protocol):
+    """A participant's signalling channel. ``send`` never blocks; ``close`` sends ``message`` first."""
+
+    def send(self, message: dict[str, Any]) -> None: ...
+
+    def close(self, code: int, message: dict[str, Any] | None = None) -> None: ...
+
+    def tr(self, text: str, **variables: Any) -> str: ...
+
+
+@dataclass(eq=False)
+class Participant:
+    seat: Seat
+    conn: Connection
+    joined_at: float = field(default_factory=time.monotonic)
+    media: str = "none"  # none | negotiating | joined | connected
+    tracks: dict[str, str] = field(default_factory=dict)  # role -> mid
+    slots: dict[str, str] = field(default_factory=dict)  # mid -> role
+    audio: bool = True
+    video: bool = True
+    hand: float | None = None
+    quality: str = "unknown"
+    client_stats: dict[str, float] = field(default_factory=dict)
+    chats: deque[float] = field(default_factory=lambda: deque(maxlen=protocol.CHAT_BURST))
+    timeout: asyncio.TimerHandle | None = None
+
+    @property
+    def id(self) -> str:
+        return self.seat.participant
+
+
+class MeetingRoom:
+    def __init__(
+        self,
+        key: str,
+        media: MediaCall,
+        *,
+        title: str,
+        meeting_id: int | None = None,
+        site_id: int | None = None,
+        stage: str = "open",
+        start_at: datetime | None = None,
+        auto_open: bool = False,
+        last_n: int = 8,
+        audio_slots: int = 4,
+    ) -> None:
+        self.key = key  # the media server's room id
+        self.media = media
+        self.title = title
+        self.meeting_id = meeting_id
+        self.site_id = site_id  # rehearsal rooms: the site rehearsing
+        self.stage = stage  # lobby | open | closed
+        self.start_at = start_at
+        self.auto_open = auto_open
+        self.thumbs = max(0, min(last_n, protocol.MAX_THUMBS))
+        self.audio_slots = audio_slots
+        self.participants: dict[str, Participant] = {}
+        self.assignments: dict[str, dict[str, Assignment | None]] = {}
+        self.layouts: dict[str, dict[str, Any]] = {}
+        self.speaker: str | None = None
+        self.recent: list[str] = []
+        # The chair's console (issue 6) sets these; the layout follows them.
+        self.floor: str | None = None
+        self.chaired = False
+        self.hands: list[str] = []
+        self.share_allowed: set[str] = set()
+        self.sharer: str | None = None
+        self.chat: deque[dict[str, Any]] = deque(maxlen=50)
+        self.meter = QualityMeter()
+        self._dirty = False
+        self._reconciling: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Future[None]] = set()
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.meeting_id is None
+
+    # ---------- what clients are told ----------
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "rehearsal" if self.rehearsal else "meeting",
+            "id": self.meeting_id if not self.rehearsal else self.site_id,
+            "title": self.title,
+            "stage": self.stage,
+            "start_at": self.start_at.isoformat() if self.start_at else None,
+            "auto_open": self.auto_open,
+        }
+
+    def chair_id(self) -> str | None:
+        """Who is shown as the chair: the presiding person, else another manager, else the convening site."""
+        ranked = [p for p in self.participants.values() if p.seat.chair_rank is not None and p.media != "none"]
+        if not ranked:
+            return None
+        return min(ranked, key=lambda p: (p.seat.chair_rank, p.joined_at)).id
+
+    def roster(self) -> list[dict[str, Any]]:
+        chair = self.chair_id()
+        return [
+            {
+                "id": p.id,
+                "name": p.seat.label,
+                "site": p.seat.site_id,
+                "chair": p.id == chair,
+                "may_chair": p.seat.chair,
+                "media": p.media,
+                "audio": p.audio,
+                "video": p.video,
+                "hand": self.hands.index(p.id) + 1 if p.id in self.hands else None,
+                "sharing": p.id == self.sharer,
+                "may_share": self.may_share(p),
+                "quality": p.quality,
+                "speaking": p.id == self.speaker,
+            }
+            for p in sorted(self.participants.values(), key=lambda p: p.joined_at)
+        ]
+
+    def welcome(self, participant: Participant, layout: dict[str, int]) -> dict[str, Any]:
+        return {
+            "type": "welcome",
+            "you": {"id": participant.id, "name": participant.seat.label, "chair": participant.seat.chair},
+            "room": self.describe(),
+            "layout": layout,
+            "roster": self.roster(),
+            "chat": list(self.chat),
+            "limits": {"message_bytes": protocol.MAX_MESSAGE_BYTES, "chat_chars": protocol.MAX_CHAT_CHARS},
+        }
+
+    def broadcast(self, message: dict[str, Any], *, skip: Participant | None = None) -> None:
+        for p in list(self.participants.values()):
+            if p is not skip:
+                p.conn.send(message)
+
+    def send_roster(self) -> None:
+        self.broadcast({"type": "roster", "participants": self.roster(), "speaker": self.speaker})
+
+    def notice(self, text: str, **variables: Any) -> None:
+        """A line every participant sees in the chat, in their own language."""
+        for p in list(self.participants.values()):
+            p.conn.send({"type": "notice", "text": p.conn.tr(text, **variables)})
+
+    # ---------- arriving and leaving ----------
+
+    def admit(self, seat: Seat, conn: Connection) -> tuple[Participant, Participant | None]:
+        """Add a participant; a seat already taken is handed over, visibly (returns the replaced one)."""
+        old = self.participants.pop(seat.participant, None)
+        if old is not None:
+            self._forget(old)
+            old.conn.close(
+                protocol.CLOSE_REPLACED,
+                {"type": "replaced", "message": old.conn.tr(protocol.TEXTS["replaced"])},
+            )
+        participant = Participant(seat=seat, conn=conn)
+        self.participants[seat.participant] = participant
+        if old is not None:
+            self.notice(protocol.TEXTS["replaced_notice"], name=seat.label)
+        self.send_roster()
+        return participant, old
+
+    def _forget(self, participant: Participant) -> None:
+        if participant.timeout is not None:
+            participant.timeout.cancel()
+        self.assignments.pop(participant.id, None)
+        self.layouts.pop(participant.id, None)
+        if participant.id in self.hands:
+            self.hands.remove(participant.id)
+        if self.sharer == participant.id:
+            self.sharer = None
+        self._speaker_gone(participant.id)
+
+    async def leave_media(self, participant: Participant) -> None:
+        if participant.media == "none":
+            return
+        participant.media = "none"
+        with contextlib.suppress(media_errors.MediaError, ConnectionError):
+            await self.media("leave", room=self.key, participant=participant.id)
+
+    async def depart(self, participant: Participant) -> bool:
+        """A participant's connection ended. False when it had been replaced (nothing to do)."""
+        if self.participants.get(participant.id) is not participant:
+            return False
+        del self.participants[participant.id]
+        self._forget(participant)
+        await self.leave_media(participant)
+        self.schedule_reconcile()
+        self.send_roster()
+        return True
+
+    # ---------- negotiation ----------
+
+    async def negotiate(
+        self, participant: Participant, sdp: str, tracks: dict[str, str], slots: dict[str, str]
+    ) -> dict[str, Any]:
+        """Join the participant's offer to the media room; returns the answer message."""
+        if self.stage != "open" and not participant.seat.chair:
+            raise ProtocolError("lobby")
+        participant.media = "negotiating"
+        self.assignments.pop(participant.id, None)
+        self.layouts.pop(participant.id, None)
+        try:
+            result = await self.media("join", room=self.key, participant=participant.id, sdp=sdp)
+        except media_errors.NegotiationError:
+            participant.media = "none"
+            raise ProtocolError("bad_offer", protocol.CLOSE_BAD_MESSAGE) from None
+        except (ConnectionError, TimeoutError, media_errors.MediaError):
+            participant.media = "none"
+            raise ProtocolError("media_unavailable") from None
+        if self.participants.get(participant.id) is not participant:
+            # Replaced or gone while the media server was answering.
+            with contextlib.suppress(media_errors.MediaError, ConnectionError):
+                await self.media("leave", room=self.key, participant=participant.id)
+            raise ProtocolError("replaced", protocol.CLOSE_REPLACED)
+        kinds = {t["mid"]: t["kind"] for t in result["tracks"]} | {s["mid"]: s["kind"] for s in result["slots"]}
+        declared = {mid: role for role, mid in tracks.items()} | slots
+        if any(kinds.get(mid) != ROLE_KIND[role] for mid, role in declared.items()):
+            participant.media = "joined"
+            await self.leave_media(participant)
+            raise ProtocolError("bad_offer", protocol.CLOSE_BAD_MESSAGE)
+        participant.tracks = {role: mid for role, mid in tracks.items() if mid in kinds}
+        participant.slots = dict(slots)
+        participant.media = "joined"
+        self._arm_timeout(participant)
+        self.schedule_reconcile()
+        self.send_roster()
+        return {"type": "answer", "sdp": result["sdp"]}
+
+    def _arm_timeout(self, participant: Participant) -> None:
+        if participant.timeout is not None:
+            participant.timeout.cancel()
+
+        def expired() -> None:
+            if self.participants.get(participant.id) is participant and participant.media == "joined":
+                self._spawn(self._connect_failed(participant))
+
+        participant.timeout = asyncio.get_running_loop().call_later(protocol.CONNECT_TIMEOUT, expired)
+
+    async def _connect_failed(self, participant: Participant) -> None:
+        log.info("room %s: %s did not connect in time", self.key, participant.id)
+        await self.leave_media(participant)
+        participant.conn.send(protocol.error("media_timeout", participant.conn.tr(protocol.TEXTS["media_timeout"])))
+        self.schedule_reconcile()
+        self.send_roster()
+
+    # ---------- media server events ----------
+
+    def media_connected(self, participant_id: str) -> None:
+        participant = self.participants.get(participant_id)
+        if participant is None or participant.media != "joined":
+            return  # the media server repeats this event; only the first counts
+        participant.media = "connected"
+        if participant.timeout is not None:
+            participant.timeout.cancel()
+            participant.timeout = None
+        self.schedule_reconcile()
+        self.send_roster()
+
+    def media_left(self, participant_id: str, reason: str) -> None:
+        participant = self.participants.get(participant_id)
+        if participant is None or reason in ("replaced", "left") or participant.media in ("none", "negotiating"):
+            return
+        # The connection died under a participant still here: ask them to negotiate again.
+        participant.media = "none"
+        self.assignments.pop(participant_id, None)
+        participant.conn.send({"type": "media_lost"})
+        self._speaker_gone(participant_id)
+        self.schedule_reconcile()
+        self.send_roster()
+
+    def active_speaker(self, participant_id: str) -> None:
+        if participant_id not in self.participants or participant_id == self.speaker:
+            return
+        self.speaker = participant_id
+        self.recent = [participant_id, *(p for p in self.recent if p != participant_id)][:32]
+        self.broadcast({"type": "speaker", "participant": participant_id})
+        self.schedule_reconcile()
+
+    def _speaker_gone(self, participant_id: str) -> None:
+        if self.speaker == participant_id:
+            self.speaker = None
+        self.recent = [p for p in self.recent if p != participant_id]
+
+    def media_restarted(self) -> None:
+        """The media server was replaced: every session is gone; everyone negotiates again."""
+        self.assignments.clear()
+        self.layouts.clear()
+        self.speaker = None
+        for participant in self.participants.values():
+            if participant.timeout is not None:
+                participant.timeout.cancel()
+            if participant.media != "none":
+                participant.media = "none"
+                participant.conn.send({"type": "media_restarted"})
+        self.send_roster()
+
+    # ---------- what flows where ----------
+
+    def scene(self) -> Scene:
+        live = [
+            p
+            for p in sorted(self.participants.values(), key=lambda p: p.joined_at)
+            if p.media in ("joined", "connected")
+        ]
+        ids = [p.id for p in live]
+        return Scene(
+            order=ids,
+            chair=self.chair_id(),
+            floor=self.floor if self.floor in ids else None,
+            speaker=self.speaker if self.speaker in ids else None,
+            recent=[p for p in self.recent if p in ids],
+            sharer=self.sharer if self.sharer in ids else None,
+            chaired=self.chaired,
+            loopback=self.rehearsal,
+            publishers={p.id: Publisher(p.id, p.tracks, sharing=p.id == self.sharer) for p in live},
+        )
+
+    def schedule_reconcile(self) -> None:
+        self._dirty = True
+        if self._reconciling is None or self._reconciling.done():
+            self._reconciling = asyncio.ensure_future(self._reconcile())
+
+    async def _reconcile(self) -> None:
+        async with self._lock:
+            while self._dirty:
+                self._dirty = False
+                scene = self.scene()
+                for participant in list(self.participants.values()):
+                    if participant.media in ("joined", "connected") and participant.slots:
+                        await self._apply(participant, scene)
+
+    async def _apply(self, participant: Participant, scene: Scene) -> None:
+        applied = self.assignments.setdefault(participant.id, {})
+        desired = plan(scene, Subscriber(participant.id, participant.slots), applied)
+        for mid, target in desired.items():
+            if mid in applied and applied[mid] == target:
+                continue
+            publisher, track = target if target is not None else (None, None)
+            try:
+                await self.media(
+                    "set_slot", room=self.key, participant=participant.id, slot=mid, publisher=publisher, track=track
+                )
+            except (media_errors.MediaError, ConnectionError, TimeoutError) as exc:
+                # The publisher or subscriber just went away: its leave event brings another pass.
+                log.info("room %s: slot %s of %s not set (%s)", self.key, mid, participant.id, exc)
+                continue
+            applied[mid] = target
+        layout = {
+            "type": "layout",
+            "slots": {mid: (a[0] if a is not None else None) for mid, a in applied.items()},
+            "speaker": scene.speaker,
+        }
+        if self.layouts.get(participant.id) != layout:
+            self.layouts[participant.id] = layout
+            participant.conn.send(layout)
+
+    async def settle(self) -> None:
+        """Wait until the pending reconciliation is done (tests, and before reporting stats)."""
+        while self._reconciling is not None and not self._reconciling.done():
+            await self._reconciling
+
+    # ---------- what participants do ----------
+
+    def say(self, participant: Participant, text: str) -> None:
+        now = time.monotonic()
+        if len(participant.chats) == protocol.CHAT_BURST and now - participant.chats[0] < protocol.CHAT_WINDOW:
+            raise ProtocolError("chat_too_fast")
+        cleaned = protocol.clean_chat(text)
+        participant.chats.append(now)
+        line = {
+            "type": "chat",
+            "from": participant.id,
+            "name": participant.seat.label,
+            "text": cleaned,
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self.chat.append(line)
+        self.broadcast(line)
+
+    def set_media_state(self, participant: Participant, audio: bool, video: bool) -> None:
+        if (participant.audio, participant.video) != (audio, video):
+            participant.audio, participant.video = audio, video
+            self.send_roster()
+
+    def raise_hand(self, participant: Participant, raised: bool) -> None:
+        """Xin phát biểu: the request joins the queue the chair's console reads (``hands``, in order)."""
+        if raised and participant.id not in self.hands:
+            participant.hand = time.monotonic()
+            self.hands.append(participant.id)
+        elif not raised and participant.id in self.hands:
+            participant.hand = None
+            self.hands.remove(participant.id)
+        else:
+            return
+        self.send_roster()
+
+    def may_share(self, participant: Participant) -> bool:
+        return participant.seat.chair or participant.id in self.share_allowed
+
+    def share_screen(self, participant: Participant, on: bool) -> None:
+        if on:
+            if not self.may_share(participant):
+                raise ProtocolError("share_not_allowed")
+            if "screen" not in participant.tracks:
+                raise ProtocolError("malformed")
+            previous = self.participants.get(self.sharer) if self.sharer else None
+            if previous is not None and previous is not participant:
+                previous.conn.send({"type": "screen_stopped"})
+            self.sharer = participant.id
+        elif self.sharer == participant.id:
+            self.sharer = None
+        else:
+            return
+        self.schedule_reconcile()
+        self.send_roster()
+
+    def allow_share(self, participant_id: str, allowed: bool) -> None:
+        target = self.participants.get(participant_id)
+        if target is None:
+            raise ProtocolError("unknown_participant")
+        if allowed:
+            self.share_allowed.add(participant_id)
+        else:
+            self.share_allowed.discard(participant_id)
+            if self.sharer == participant_id and not target.seat.chair:
+                self.sharer = None
+                target.conn.send({"type": "screen_stopped"})
+                self.schedule_reconcile()
+        self.send_roster()
+
+    def set_floor(self, participant_id: str | None, *, chaired: bool | None = None) -> None:
+        """The hook for the chair's console (issue 6): who holds the floor (the main view everywhere) and
+        whether only the chair and the floor are heard."""
+        self.floor = participant_id
+        if chaired is not None:
+            self.chaired = chaired
+        self.schedule_reconcile()
+        self.send_roster()
+
+    def opened(self) -> None:
+        if self.stage == "lobby":
+            self.stage = "open"
+            self.broadcast({"type": "opened", "room": self.describe()})
+
+    async def close(self, message_text: str) -> None:
+        """The meeting ended: everyone is told and disconnected."""
+        self.stage = "closed"
+        for participant in list(self.participants.values()):
+            participant.conn.close(
+                protocol.CLOSE_ENDED, {"type": "closed", "message": participant.conn.tr(message_text)}
+            )
+            self._forget(participant)
+            await self.leave_media(participant)
+        self.participants.clear()
+
+    def update_quality(self, levels: dict[str, str]) -> None:
+        changed = {
+            pid: q for pid, q in levels.items() if pid in self.participants and self.participants[pid].quality != q
+        }
+        for pid, q in changed.items():
+            self.participants[pid].quality = q
+        if changed:
+            self.broadcast({"type": "quality", "levels": {p.id: p.quality for p in self.participants.values()}})

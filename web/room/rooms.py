@@ -1,0 +1,324 @@
+"""All rooms of the running app: admission (a join token checked against the database), the link to the
+media server and its events, the chair's commands that change the meeting, and a slow ticker that opens
+meetings at their start time, follows changes made elsewhere (a meeting ended from another page) and scores
+connection quality.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from meetings import rooms as domain
+from meetings.errors import DomainError
+from meetings.meeting import Meeting, MeetingState
+from meetings.people import Person
+from meetings.rooms import Seat
+from web.context import AppContext
+from web.i18n import N_
+from web.room import protocol
+from web.room.media import MediaLink
+from web.room.meeting_room import Connection, MeetingRoom, Participant
+from web.room.protocol import ProtocolError
+from web.room.tokens import JoinGrant, JoinRefused, read_token
+
+log = logging.getLogger("giaoban.room")
+
+TICK_SECONDS = 2.0
+SYNC_EVERY = 3  # ticks between looks at the database
+
+NOT_BOUND = N_(
+    "Đường dẫn này không dành cho anh/chị. Hãy đăng nhập bằng đúng tài khoản hoặc dùng đường dẫn của điểm cầu."
+)
+
+
+def meeting_key(meeting_id: int) -> str:
+    return f"meeting-{meeting_id}"
+
+
+def rehearsal_key(site_id: int) -> str:
+    return f"rehearsal-site-{site_id}"
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What a valid join token leads to: the room to be in and the seat to take."""
+
+    key: str
+    seat: Seat
+    title: str
+    meeting_id: int | None
+    site_id: int | None
+    stage: str
+    start_at: datetime | None
+    auto_open: bool
+    last_n: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Rooms:
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+        self.settings = context.settings
+        self.rooms: dict[str, MeetingRoom] = {}
+        self.media = MediaLink(self.settings, self._on_media_event, self._on_media_restart)
+        self._ticker: asyncio.Task[None] | None = None
+
+    # ---------- lifecycle ----------
+
+    async def start(self, *, start_media: bool) -> None:
+        if start_media:
+            self.media.start_soon()
+        self._ticker = asyncio.create_task(self._tick(), name="giaoban-rooms")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        for room in list(self.rooms.values()):
+            for participant in list(room.participants.values()):
+                participant.conn.close(protocol.CLOSE_UNAVAILABLE)
+        self.rooms.clear()
+        await self.media.stop()
+
+    async def media_call(self, method: str, **params: Any) -> Any:
+        return await self.media.call(method, **params)
+
+    # ---------- admission ----------
+
+    def _admission(self, grant: JoinGrant) -> Admission:
+        """Check a grant against the database (runs in a worker thread)."""
+        with self.context.session() as session:
+            if grant.kind == "rehearsal":
+                if grant.site_id is None:
+                    raise JoinRefused(protocol.TEXTS["malformed"])
+                site = domain.load_site(session, grant.site_id)
+                if grant.person_id is not None:
+                    person = session.get(Person, grant.person_id)
+                    if person is None:
+                        raise JoinRefused(NOT_BOUND)
+                    seat = domain.rehearsal_seat_for_person(session, person, site)
+                else:
+                    seat = domain.rehearsal_seat_for_site(site)
+                return Admission(
+                    rehearsal_key(grant.site_id), seat, site.name, None, grant.site_id, "open", None, False, 4
+                )
+            if grant.meeting_id is None:
+                raise JoinRefused(protocol.TEXTS["malformed"])
+            meeting = domain.load_meeting(session, grant.meeting_id)
+            domain.check_joinable(meeting)
+            if grant.kind == "site":
+                if grant.site_id is None:
+                    raise JoinRefused(protocol.TEXTS["malformed"])
+                seat = domain.seat_for_site(session, meeting, grant.site_id)
+            else:
+                person = session.get(Person, grant.person_id) if grant.person_id is not None else None
+                if person is None:
+                    raise JoinRefused(NOT_BOUND)
+                seat = domain.seat_for_person(session, person, meeting)
+                if seat.site_id != grant.site_id:
+                    raise JoinRefused(NOT_BOUND)  # the invitation changed since the page was opened
+            options = domain.room_options(session, grant.meeting_id)
+            stage = "open" if meeting.state == MeetingState.LIVE else "lobby"
+            return Admission(
+                meeting_key(grant.meeting_id),
+                seat,
+                meeting.title,
+                grant.meeting_id,
+                None,
+                stage,
+                meeting.start_at,
+                options.auto_open,
+                meeting.last_n,
+            )
+
+    async def admit(self, token: object, conn: Connection) -> tuple[MeetingRoom, Participant]:
+        """Let the bearer of ``token`` in; JoinRefused / DomainError with a message when they may not."""
+        grant = read_token(self.context.secret_key, token, now=_now())
+        admission = await run_in_threadpool(self._admission, grant)
+        room = self.rooms.get(admission.key)
+        if room is None or room.stage == "closed":
+            room = MeetingRoom(
+                admission.key,
+                self.media_call,
+                title=admission.title,
+                meeting_id=admission.meeting_id,
+                site_id=admission.site_id,
+                stage=admission.stage,
+                start_at=admission.start_at,
+                auto_open=admission.auto_open,
+                last_n=admission.last_n,
+                audio_slots=self.settings.room_audio_slots,
+            )
+            self.rooms[admission.key] = room
+        participant, replaced = room.admit(admission.seat, conn)
+        if replaced is not None:
+            await room.leave_media(replaced)
+            room.schedule_reconcile()
+        return room, participant
+
+    def layout_for(self, room: MeetingRoom) -> dict[str, int]:
+        """The receive slots a participant should negotiate."""
+        return {
+            "main": 1,
+            "speaker": 0 if room.rehearsal else 1,
+            "thumbs": room.thumbs,
+            "screen": 1,
+            "audio": room.audio_slots,
+        }
+
+    async def depart(self, room: MeetingRoom, participant: Participant) -> None:
+        await room.depart(participant)
+        if not room.participants and self.rooms.get(room.key) is room:
+            del self.rooms[room.key]
+
+    # ---------- the chair ----------
+
+    def _person(self, participant: Participant) -> Person | None:
+        if participant.seat.person_id is None:
+            return None
+        with self.context.session() as session:
+            return session.get(Person, participant.seat.person_id)
+
+    def _open(self, meeting_id: int, participant: Participant | None) -> Meeting:
+        with self.context.session() as session:
+            actor = None
+            if participant is not None:
+                actor = session.get(Person, participant.seat.person_id) if participant.seat.person_id else None
+                if actor is None:
+                    raise ProtocolError("not_chair")
+            return domain.open_meeting(session, actor, meeting_id, now=_now())
+
+    def _close(self, meeting_id: int, participant: Participant) -> Meeting:
+        with self.context.session() as session:
+            actor = session.get(Person, participant.seat.person_id) if participant.seat.person_id else None
+            if actor is None:
+                raise ProtocolError("not_chair")
+            return domain.close_meeting(session, actor, meeting_id, now=_now())
+
+    def _auto_open(self, meeting_id: int, participant: Participant, value: bool) -> None:
+        with self.context.session() as session:
+            actor = session.get(Person, participant.seat.person_id) if participant.seat.person_id else None
+            if actor is None:
+                raise ProtocolError("not_chair")
+            domain.set_auto_open(session, actor, meeting_id, value)
+
+    async def chair_command(self, room: MeetingRoom, participant: Participant, message: dict[str, Any]) -> None:
+        """open / close / auto_open / allow_share, each checked on the server (the seat, then the domain)."""
+        if not participant.seat.chair:
+            raise ProtocolError("not_chair")
+        action = message["action"]
+        if action == "allow_share":
+            room.allow_share(message["participant"], message["value"])
+            return
+        if room.meeting_id is None:
+            raise ProtocolError("not_chair")  # a rehearsal room neither opens nor closes
+        if action == "open":
+            await run_in_threadpool(self._open, room.meeting_id, participant)
+            room.opened()
+        elif action == "close":
+            await run_in_threadpool(self._close, room.meeting_id, participant)
+            await self._end(room)
+        elif action == "auto_open":
+            await run_in_threadpool(self._auto_open, room.meeting_id, participant, message["value"])
+            room.auto_open = message["value"]
+            room.broadcast({"type": "room", "room": room.describe()})
+            await self._maybe_open(room)
+
+    async def _end(self, room: MeetingRoom) -> None:
+        await room.close(protocol.TEXTS["ended"])
+        if self.rooms.get(room.key) is room:
+            del self.rooms[room.key]
+
+    # ---------- media events ----------
+
+    def _on_media_event(self, name: str, data: dict[str, Any]) -> None:
+        room = self.rooms.get(str(data.get("room")))
+        participant = str(data.get("participant"))
+        if room is None:
+            return
+        if name == "participant_connected":
+            room.media_connected(participant)
+        elif name == "participant_left":
+            room.media_left(participant, str(data.get("reason")))
+        elif name == "active_speaker":
+            room.active_speaker(participant)
+
+    def _on_media_restart(self) -> None:
+        log.warning("media server restarted: %d rooms negotiate again", len(self.rooms))
+        for room in self.rooms.values():
+            room.media_restarted()
+
+    # ---------- the ticker ----------
+
+    def _meeting_states(self, meeting_ids: list[int]) -> dict[int, tuple[MeetingState, bool]]:
+        with self.context.session() as session:
+            result = {}
+            for meeting_id in meeting_ids:
+                meeting = session.get(Meeting, meeting_id)
+                if meeting is None:
+                    continue
+                options = domain.room_options(session, meeting_id)
+                result[meeting_id] = (meeting.state, domain.due_to_open(meeting, options, _now()))
+            return result
+
+    async def _maybe_open(self, room: MeetingRoom) -> None:
+        if room.stage != "lobby" or not room.auto_open or room.start_at is None or room.meeting_id is None:
+            return
+        if _now() < room.start_at:
+            return
+        try:
+            await run_in_threadpool(self._open, room.meeting_id, None)
+        except DomainError as exc:
+            log.info("room %s did not open by itself: %s", room.key, exc.message)
+            return
+        room.opened()
+
+    async def sync(self) -> None:
+        """Follow the database: open rooms whose meeting went live or is due, end those ended elsewhere."""
+        meetings = {r.meeting_id: r for r in self.rooms.values() if r.meeting_id is not None}
+        if not meetings:
+            return
+        states = await run_in_threadpool(self._meeting_states, list(meetings))
+        for meeting_id, room in meetings.items():
+            state, due = states.get(meeting_id, (MeetingState.CANCELLED, False))
+            if state == MeetingState.LIVE:
+                room.opened()
+            elif state != MeetingState.PUBLISHED:
+                await self._end(room)
+            elif due:
+                await self._maybe_open(room)
+
+    async def score(self) -> None:
+        rooms = [r for r in self.rooms.values() if r.participants]
+        if not rooms or not self.media.ready:
+            return
+        try:
+            stats = await self.media_call("stats")
+        except Exception:  # the media server restarting: no scores this time
+            return
+        for room in rooms:
+            client = {p.id: p.client_stats for p in room.participants.values()}
+            room.update_quality(room.meter.levels(stats.get(room.key, {}), client))
+
+    async def _tick(self) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            ticks += 1
+            try:
+                if ticks % SYNC_EVERY == 0:
+                    await self.sync()
+                await self.score()
+            except Exception:
+                log.exception("room housekeeping failed")
