@@ -168,10 +168,10 @@ def seat_for_person(session: Session, person: Person, meeting: Meeting) -> Seat:
     )
 
 
-# ---------- test rooms ----------
+# ---------- rehearsal (test) rooms ----------
 
 
-def can_enter_test_room(person: Person, site: Site) -> bool:
+def can_enter_rehearsal(person: Person, site: Site) -> bool:
     """A site's test room: its own unit's officials, IT officers of any unit (they help the sites), and
     administrators."""
     if not person.active:
@@ -188,9 +188,9 @@ def load_site(session: Session, site_id: int) -> Site:
     return site
 
 
-def test_seat_for_person(session: Session, person: Person, site: Site) -> Seat:
+def rehearsal_seat_for_person(session: Session, person: Person, site: Site) -> Seat:
     assert person.id is not None and site.id is not None
-    if not can_enter_test_room(person, site):
+    if not can_enter_rehearsal(person, site):
         raise Forbidden("Anh/chị không được vào phòng thử của điểm cầu này.")
     if person.unit_id == site.unit_id:
         return Seat(participant=site_participant(site.id), label=site.name, site_id=site.id, person_id=person.id)
@@ -200,7 +200,7 @@ def test_seat_for_person(session: Session, person: Person, site: Site) -> Seat:
     return Seat(participant=person_participant(person.id), label=label, person_id=person.id, chair=True)
 
 
-def test_seat_for_site(site: Site) -> Seat:
+def rehearsal_seat_for_site(site: Site) -> Seat:
     return _site_seat(site, None)
 
 

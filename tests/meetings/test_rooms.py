@@ -137,17 +137,17 @@ def test_closing_a_meeting_that_is_not_open_is_refused(session: Session, world: 
 
 def test_test_rooms_admit_the_sites_own_people_and_it_officers(session: Session, world: World) -> None:
     site_a = rooms.load_site(session, world.site("a"))
-    own = rooms.test_seat_for_person(session, world.person("official_a"), site_a)
+    own = rooms.rehearsal_seat_for_person(session, world.person("official_a"), site_a)
     assert (own.participant, own.chair) == (f"site-{world.site('a')}", False)
-    helper = rooms.test_seat_for_person(session, world.person("admin"), site_a)
+    helper = rooms.rehearsal_seat_for_person(session, world.person("admin"), site_a)
     assert (helper.participant, helper.label, helper.chair) == (
         f"person-{world.pid('admin')}",
         "Quản trị viên (UBND huyện Ngọc Khê)",
         True,
     )
     with pytest.raises(Forbidden, match="phòng thử"):
-        rooms.test_seat_for_person(session, world.person("official_b"), site_a)
-    assert rooms.test_seat_for_site(site_a).participant == f"site-{world.site('a')}"
+        rooms.rehearsal_seat_for_person(session, world.person("official_b"), site_a)
+    assert rooms.rehearsal_seat_for_site(site_a).participant == f"site-{world.site('a')}"
 
 
 def test_device_checks_are_kept_newest_first_and_validated(session: Session, world: World) -> None:
