@@ -25,5 +25,8 @@ class MediaConfig:
     tick_interval: float = 0.02
     report_interval: float = 1.0
     speaker_window: float = 0.5
+    # Socket buffers of each participant's ICE socket (bytes; 0: the system's default, often 208 KiB). Large
+    # buffers ride out a moment without CPU instead of dropping packets.
+    socket_buffer: int = 4 * 1024 * 1024
     # A track is "speaking" when its mean level is louder than this (RFC 6464 -dBov: 0 loud, 127 silent).
     speaking_level: float = 60.0

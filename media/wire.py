@@ -17,7 +17,9 @@ forwarding server wants neither (MEDIA.md; aiortc issues #449 and #627). So, per
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +87,19 @@ class Wire:
 
         setattr(dtls, "_handle_rtp_data", handle_rtp)  # noqa: B010
         setattr(dtls, "_handle_rtcp_data", handle_rtcp)  # noqa: B010
+
+    def enlarge_socket_buffers(self, size: int) -> None:
+        """Give the ICE sockets room for ``size`` bytes each way, so that a moment without CPU loses nothing.
+
+        The kernel caps the request at net.core.rmem_max / wmem_max.
+        """
+        connection: Any = self._dtls.transport._connection
+        for protocol in connection._protocols:
+            sock = protocol.transport.get_extra_info("socket") if protocol.transport is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
     @property
     def connected(self) -> bool:

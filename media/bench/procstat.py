@@ -85,3 +85,22 @@ def udp_drops(pid: int) -> int:
             if len(fields) > 12 and fields[9] in inodes:
                 drops += int(fields[-1])
     return drops
+
+
+def runqueue_wait(pid: int) -> float:
+    """Seconds ``pid``'s tree has spent runnable but waiting for a CPU (from /proc/<pid>/task/*/schedstat).
+
+    Over a window, this divided by the window's length says how starved the process was: near zero on
+    a quiet machine, above one when it waited more than the whole window (summed over its threads).
+    """
+    total = 0
+    for each in tree(pid):
+        try:
+            for task in Path(f"/proc/{each}/task").iterdir():
+                try:
+                    total += int((task / "schedstat").read_text().split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        except OSError:
+            continue
+    return total / 1e9

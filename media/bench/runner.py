@@ -123,6 +123,7 @@ async def run_cell(
         floor = floor_us_per_packet()
         load_pids = [load.pid for load in loads]
         load_cpu_start = sum(procstat.cpu_seconds(pid) for pid in load_pids)
+        waited_start = procstat.runqueue_wait(server.pid)
         drops_start = [procstat.udp_drops(pid) for pid in [server.pid, *load_pids]]
         cpu_start, rss_start, t_start = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
         for load in loads:
@@ -132,6 +133,10 @@ async def run_cell(
         drops_end = [procstat.udp_drops(pid) for pid in [server.pid, *load_pids]]
         load_cpu = sum(procstat.cpu_seconds(pid) for pid in load_pids) - load_cpu_start
         diagnostics["load_generator_cores"] = round(load_cpu / (t_end - t_start), 3)
+        # Time the server was runnable but got no CPU, per second: the machine is shared with other work.
+        diagnostics["server_runqueue_wait"] = round(
+            (procstat.runqueue_wait(server.pid) - waited_start) / (t_end - t_start), 3
+        )
         diagnostics["kernel_drops_server"] = drops_end[0] - drops_start[0]
         diagnostics["kernel_drops_load"] = sum(drops_end[1:]) - sum(drops_start[1:])
         for load in loads:

@@ -55,6 +55,7 @@ def test_sending_is_srtp_protect_then_the_ice_connection() -> None:
     assert "self._nominated.get(component)" in sendto
     assert "active_pair.protocol.send_data(data, active_pair.remote_addr)" in sendto
     assert "self.transport.sendto(data, addr)" in source(aioice.ice.StunProtocol.send_data)
+    assert "self._protocols: list[StunProtocol] = []" in source(aioice.ice.Connection.__init__)
 
 
 def test_the_peer_connection_starts_senders_and_receivers_through_send_and_receive() -> None:
