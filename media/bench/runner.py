@@ -124,6 +124,7 @@ async def run_cell(
         load_pids = [load.pid for load in loads]
         load_cpu_start = sum(procstat.cpu_seconds(pid) for pid in load_pids)
         waited_start = procstat.runqueue_wait(server.pid)
+        forwarded_start = await forwarded_packets(server) if kind == "giaoban" else None
         drops_start = [procstat.udp_drops(pid) for pid in [server.pid, *load_pids]]
         cpu_start, rss_start, t_start = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
         for load in loads:
@@ -139,6 +140,7 @@ async def run_cell(
         )
         diagnostics["kernel_drops_server"] = drops_end[0] - drops_start[0]
         diagnostics["kernel_drops_load"] = sum(drops_end[1:]) - sum(drops_start[1:])
+        forwarded_end = await forwarded_packets(server) if kind == "giaoban" else None
         for load in loads:
             await load.send("window_end")
         results = [await load.expect("result") for load in loads]
@@ -153,12 +155,19 @@ async def run_cell(
     video = [s for r in results for s in r["streams"] if s["kind"] == "video"]
     packets = sum(s["packets"] for r in results for s in r["streams"])
     cores = (cpu_end - cpu_start) / window
+    # Per forwarded packet: counted by the server itself when it can (its packets that a starved load
+    # generator failed to read were still forwarded), else at the subscribers (the baseline).
+    if forwarded_start is not None and forwarded_end is not None:
+        diagnostics["server_forwarded_packets"] = forwarded_end - forwarded_start
+        forwarded = forwarded_end - forwarded_start
+    else:
+        forwarded = packets
     added = results[0].get("added_latency_ms", [])
     firsts = [f for r in results for f in r["first_frame_ms"]]
     return {
         "forwarded_streams": sum(1 for s in video if s["frames"] > 0),
         "relay_cores": round(cores, 3),
-        "us_per_packet": round((cpu_end - cpu_start) / packets * 1e6, 2) if packets else None,
+        "us_per_packet": round((cpu_end - cpu_start) / forwarded * 1e6, 2) if forwarded else None,
         "floor_us_per_packet": round(floor, 2),
         "min_fps": round(min((s["fps"] for s in video), default=0.0), 2),
         "mean_fps": round(statistics.fmean(s["fps"] for s in video), 2) if video else 0.0,
@@ -174,6 +183,17 @@ async def run_cell(
         "first_frames_ms": sorted(round(f) for f in firsts if f is not None),
         **diagnostics,
     }
+
+
+async def forwarded_packets(server: MediaProcess) -> int:
+    """RTP packets the server has forwarded so far, all participants together (ours only)."""
+    client = MediaClient(server.url, server.token)
+    await client.connect()
+    try:
+        stats = (await client.stats("bench")).get("bench", {})
+    finally:
+        await client.close()
+    return sum(int(p["packets_forwarded"]) for p in stats.values())
 
 
 async def server_diagnostics(server: MediaProcess) -> dict[str, Any]:
