@@ -136,7 +136,6 @@ def meeting_snapshot(session: Session, meeting: Meeting) -> dict[str, Any]:
         {"id": d.id, "name": d.filename, "content_type": d.content_type, "size": d.size, "sha256": d.sha256}
         for d in detail.documents
     ]
-    attendees = [{"address": r.address, "name": r.name} for r in meeting_recipients(session, meeting) if r.address]
     return {
         "id": meeting.id,
         "uid": meeting.uid,
@@ -158,7 +157,6 @@ def meeting_snapshot(session: Session, meeting: Meeting) -> dict[str, Any]:
         # Decree/Decision rule: a confidential meeting's documents never go out by e-mail. They are left
         # out here already, so no later step can attach them by mistake.
         "documents": documents if may_be_mailed(meeting) else [],
-        "attendees": attendees,
     }
 
 

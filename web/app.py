@@ -22,6 +22,7 @@ from web.headers import SecurityHeadersMiddleware
 from web.health import healthz
 from web.i18n import Catalogs
 from web.limits import UploadLimitMiddleware
+from web.mail_delivery import outbox_worker
 from web.metrics import Metrics, MetricsMiddleware
 from web.room.media import start_mode
 from web.settings import Settings
@@ -38,16 +39,23 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
         db.upgrade(url)
     context = AppContext(settings=settings, engine=db.make_engine(url), secret_key=settings.resolved_secret_key())
 
+    # The one durable outbox worker: mail now, filing packages later (see web.mail_delivery).
+    worker = outbox_worker(settings, context.engine, context.secret_key) if settings.mail_worker else None
+
     # The meeting rooms and the media server process they use (web.room).
     rooms = room.Rooms(context)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await rooms.start(start_media=start_mode(settings) == "startup")
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
             await rooms.stop()
+            if worker is not None:
+                await worker.stop()
         context.engine.dispose()
 
     metrics = Metrics(context.engine)
@@ -71,6 +79,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=exception_handlers(), lifespan=lifespan)
     app.state.ctx = context
     app.state.rooms = rooms
+    app.state.outbox = worker
     app.state.metrics = metrics
     app.state.tz = ZoneInfo(settings.time_zone)
     app.state.catalogs = catalogs = Catalogs.load(settings.default_language)

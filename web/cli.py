@@ -65,8 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     cli_directory.add_commands(sub)
 
     from media.bench.command import add_bench_command
+    from web import cli_mail
 
-    add_bench_command(sub)
+    bench_kinds = add_bench_command(sub)
+    cli_mail.add_bench_command(bench_kinds)
+    cli_mail.add_commands(sub)
     return parser
 
 

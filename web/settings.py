@@ -27,7 +27,18 @@ class Settings(BaseSettings):
     tls_keyfile: Path | None = None
     # Mail: empty means the embedded maildir under the data folder.
     smtp_url: str = ""
-    mail_from: str = "giaoban@localhost"
+    # A ".example" address (RFC 2606) until configured: "localhost" is not a usable mail domain.
+    mail_from: str = "giaoban@giaoban.example"
+    mail_connections: int = Field(default=4, ge=1, le=16, description="SMTP connections when the URL names none")
+    mail_attach_max_kb: int = Field(default=5120, ge=0, description="larger documents are linked, not attached")
+    mail_reminder_minutes: list[int] = Field(default_factory=lambda: [24 * 60, 30])
+    mail_templates_dir: Path | None = None
+    # The durable outbox and its worker (started with the app unless mail_worker is false).
+    mail_worker: bool = True
+    outbox_lease_seconds: int = Field(default=300, ge=1)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_retry_base_seconds: float = Field(default=30.0, gt=0)
     # Media server (its own process); empty means started by the app.
     media_url: str = ""
     join_token_minutes: int = 24 * 60
