@@ -1,0 +1,72 @@
+"""The benchmark command runs end to end and writes every key the issue lists (its figures are not judged here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from media.bench.load import displayed
+from media.bench.peers import Frame, StreamCounter
+from media.bench.runner import KEYS, median_of, percentile
+
+
+def test_frames_shown_and_freezes_follow_what_a_decoder_could_show() -> None:
+    counter = StreamCounter("video", "x", 1, None)
+    counter.done = [
+        Frame(seen=10.0, keyframe=True, complete=10.01),
+        Frame(seen=10.1, complete=10.11),
+        Frame(seen=10.2),  # never completed: the picture stops here
+        Frame(seen=10.3, complete=10.31),  # not decodable without the frame before it
+        Frame(seen=10.9, keyframe=True, complete=10.95),  # the keyframe mends it
+        Frame(seen=11.0, complete=11.01),
+    ]
+    shown, freeze = displayed(counter, start=10.0, end=11.35)
+    assert shown == 4
+    assert freeze == pytest.approx(10.95 - 10.11)
+
+
+def test_medians_and_percentiles() -> None:
+    runs = [
+        {"relay_cores": 0.3, "first_frame_ms": None},
+        {"relay_cores": 0.1, "first_frame_ms": 900},
+        {"relay_cores": 0.2, "first_frame_ms": 700},
+    ]
+    assert median_of(runs) == {"relay_cores": 0.2, "first_frame_ms": 800.0}
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 0.5) == 3.0
+    assert percentile([], 0.95) is None
+
+
+@pytest.mark.slow
+def test_the_bench_command_writes_every_key(tmp_path: Path) -> None:
+    out = tmp_path / "fanout.json"
+    command = [
+        sys.executable,
+        "-m",
+        "web.cli",
+        "bench",
+        "media",
+        "--scenario",
+        "fanout",
+        "--sites",
+        "2",
+        "--seconds",
+        "1",
+        "--runs",
+        "1",
+        "--load-processes",
+        "1",
+        "--no-baseline",
+        "--json",
+        str(out),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    assert set(KEYS) <= set(report)
+    assert "baseline" in report
+    assert report["forwarded_streams"] == 2
+    assert "relay_cores" in done.stdout
