@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from media.bench import clip, procstat
+from media.bench import clip, pathcost, procstat
 from media.bench.floor import floor_us_per_packet
 from media.client import MediaClient, MediaProcess
 
@@ -256,6 +256,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     report["sites"] = args.sites
     report["seconds"] = args.seconds
     report["runs"] = {"giaoban": ours, "baseline": stock}
+    # Where one forwarded packet's time goes, on the real receiver and downtracks, in this process.
+    report["packet_path"] = await pathcost.measure(args.sites if args.scenario == "fanout" else args.sites - 1, 1000)
     return report
 
 
@@ -273,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
         show("baseline (aiortc MediaRelay)", report["baseline"])
         if report["relay_cores"] and report["baseline"].get("relay_cores"):
             print(f"  baseline / giaoban relay_cores: {report['baseline']['relay_cores'] / report['relay_cores']:.1f}x")
+    print(f"  packet path: {report['packet_path']}")
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written to {args.json}")
     return 0
