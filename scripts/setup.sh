@@ -41,6 +41,12 @@ if [ "$want_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
+# A software PKCS#11 token, for the test of signing with a USB token (meetings/records/signing.py).
+if [ "$want_test" = 1 ] && ! command -v softhsm2-util >/dev/null 2>&1; then
+  echo "installing SoftHSM for the token signing tests ..."
+  apt_install softhsm2
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "creating .venv with $python ..."
   "$python" -m venv .venv

@@ -50,12 +50,50 @@ _environment.filters["paragraphs"] = paragraphs
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="giaoban-pdf")
 
 
+PX_TO_PT = 0.75  # CSS pixels (1/96 in) to PDF points (1/72 in)
+
+
+@dataclass(frozen=True)
+class SignatureSlot:
+    """Where a signature block leaves room for the signature: a page (0-based) and a rectangle in PDF
+    points from the page's lower left corner, ``(x1, y1, x2, y2)``."""
+
+    page: int
+    box: tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class RenderedDocument:
     pdf: bytes
     pages: int
     fonts: frozenset[str]
     """The names of the fonts embedded (``Giaoban-Liberation-Serif-Bold`` …)."""
+    slots: dict[str, SignatureSlot] = dataclasses.field(default_factory=dict)
+    """The signature slots by name: ``signer``; for minutes ``secretary`` and ``chair``."""
+
+
+def _slots(document: Any) -> dict[str, SignatureSlot]:
+    """The rectangles of the elements marked ``data-slot``, read from the laid-out boxes. (The box tree is
+    weasyprint's internal structure: if it ever changes shape, no slots are found and signatures fall
+    back to their default place instead of failing.)"""
+    found: dict[str, SignatureSlot] = {}
+    for index, page in enumerate(document.pages):
+        height = page.height
+        stack = [getattr(page, "_page_box", None)]
+        while stack:
+            box = stack.pop()
+            if box is None:
+                continue
+            element = getattr(box, "element", None)
+            slot = element.get("data-slot") if element is not None and hasattr(element, "get") else None
+            if slot and slot not in found and hasattr(box, "border_width"):
+                x, y = box.border_box_x(), box.border_box_y()
+                w, h = box.border_width(), box.border_height()
+                x1, y1 = round(x * PX_TO_PT), round((height - y - h) * PX_TO_PT)
+                x2, y2 = round((x + w) * PX_TO_PT), round((height - y) * PX_TO_PT)
+                found[slot] = SignatureSlot(index, (x1, y1, x2, y2))
+            stack.extend(getattr(box, "children", ()))
+    return found
 
 
 def css_family(font: OfficialFont) -> str:
@@ -132,7 +170,7 @@ def render(doc: OfficialDocument, font: OfficialFont | None = None) -> RenderedD
             "Hãy bỏ các ký tự này (biểu tượng, chữ nước ngoài) khỏi nội dung văn bản."
         )
     names = frozenset(f.name.decode("ascii", "replace").lstrip("/").split("+", 1)[-1] for f in document.fonts.values())
-    return RenderedDocument(pdf=pdf, pages=len(document.pages), fonts=names)
+    return RenderedDocument(pdf=pdf, pages=len(document.pages), fonts=names, slots=_slots(document))
 
 
 def render_pdf(doc: OfficialDocument, font: OfficialFont | None = None) -> bytes:
