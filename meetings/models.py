@@ -14,6 +14,7 @@ from meetings.meeting import (
 )
 from meetings.outbox import OutboxItem
 from meetings.people import ApiToken, Person, Role
+from meetings.records.filing import FilingStatusRecord
 from meetings.records.numbering import AgencyRecordsSetting, DocumentCounter, IssuedNumber
 from meetings.replies import InvitationReply
 from meetings.rooms import DeviceCheck, RoomOptions
@@ -28,6 +29,7 @@ __all__ = [
     "DeviceCheck",
     "Document",
     "DocumentCounter",
+    "FilingStatusRecord",
     "Holiday",
     "InvitationReply",
     "IssuedNumber",
