@@ -19,7 +19,7 @@ def add_bench_command(sub: Any) -> Any:
     media.add_argument("--json", type=Path, required=True, help="where to write the figures")
     media.add_argument("--runs", type=int, default=3)
     media.add_argument("--audio-slots", type=int, default=3, help="audio slots per site (all-to-all)")
-    media.add_argument("--load-processes", type=int, default=2, help="processes playing the sites")
+    media.add_argument("--load-processes", type=int, default=3, help="processes playing the sites")
     media.add_argument("--no-baseline", action="store_true", help="skip aiortc's stock relay")
     media.set_defaults(func=run_media)
     return kinds

@@ -29,7 +29,9 @@ from aiortc.mediastreams import MediaStreamTrack
 from av import VideoFrame
 
 from media.bench import clip
-from media.bench.peers import BenchSite, ReplayPublisher, StreamCounter
+from media.bench.counter import StreamCounter
+from media.bench.peers import BenchSite
+from media.bench.replay import ReplayPublisher
 from media.bench.sources import CounterVideoTrack, read_stamp
 from media.client import MediaClient
 
@@ -63,9 +65,19 @@ class Load:
 
     # Who is where.
     def mine(self) -> list[int]:
-        """The site indexes this bulk process plays: every ``parts``-th one."""
-        count = self.args.sites + 1 if self.args.scenario == "fanout" else self.args.sites
-        return [i for i in range(count) if i % self.args.parts == self.args.part]
+        """The site indexes this bulk process plays: every ``parts``-th one.
+
+        In a fanout the publisher has a process to itself (when there are two or more), so that the
+        subscribers' load never makes it late.
+        """
+        part, parts = self.args.part, self.args.parts
+        if self.args.scenario == "fanout":
+            if parts == 1:
+                return list(range(self.args.sites + 1))
+            if part == 0:
+                return [0]
+            return [i for i in range(1, self.args.sites + 1) if i % (parts - 1) == part - 1]
+        return [i for i in range(self.args.sites) if i % parts == part]
 
     def audio_sources(self, index: int) -> list[int]:
         """The sites whose audio site ``index`` hears: the next K, so that each is heard by K sites."""

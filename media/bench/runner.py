@@ -96,7 +96,7 @@ def percentile(values: list[float], share: float) -> float | None:
 
 
 async def run_cell(
-    kind: str, scenario: str, sites: int, seconds: float, audio_slots: int, parts: int = 2
+    kind: str, scenario: str, sites: int, seconds: float, audio_slots: int, parts: int = 3
 ) -> dict[str, Any]:
     """One server under one load; the figures of one run."""
     module = "media.service" if kind == "giaoban" else "media.bench.baseline"

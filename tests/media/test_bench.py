@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from media.bench.counter import Frame, StreamCounter
 from media.bench.load import displayed
-from media.bench.peers import Frame, StreamCounter
 from media.bench.runner import KEYS, median_of, percentile
 
 
