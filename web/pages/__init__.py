@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from web.pages import audit, directory, holidays, meeting_documents, meeting_form, meetings, people, session
+from web.pages import (
+    audit,
+    directory,
+    holidays,
+    mail_log,
+    meeting_documents,
+    meeting_form,
+    meetings,
+    people,
+    replies,
+    session,
+)
 
 
 def routes() -> list[BaseRoute]:
@@ -19,4 +30,6 @@ def routes() -> list[BaseRoute]:
         *people.routes(),
         *holidays.routes(),
         *audit.routes(),
+        *mail_log.routes(),
+        *replies.routes(),
     ]
