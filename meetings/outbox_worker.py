@@ -91,6 +91,9 @@ class OutboxWorker:
     def start(self) -> None:
         """Start in the running event loop."""
         self._loop = asyncio.get_running_loop()
+        # An Event belongs to the loop it was first used in; an app may be started again in another one.
+        self._wake = asyncio.Event()
+        self._last_sweep = {}
         event.listen(self.engine.pool, "checkin", self._on_checkin)
         self._stopping = False
         self._task = asyncio.create_task(self.run(), name=f"outbox-worker {self.worker_id}")
