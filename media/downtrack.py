@@ -119,6 +119,8 @@ class DownTrack:
         payload = packet.payload
         b0 = 0x80
         if not payload:
+            if not packet.padding:
+                return  # no payload and no padding: nothing a subscriber could use
             payload = bytes(packet.padding - 1) + bytes((packet.padding,))
             b0 = 0xA0
         elif epoch.vp8 is not None and packet.vp8 is not None:
@@ -195,7 +197,7 @@ class DownTrack:
 
     def _retransmit(self, packet: RtpPacket, epoch: Epoch, out_seq: int) -> None:
         out_pt = epoch.pt_map.get(packet.payload_type)
-        if out_pt is None or not packet.payload:
+        if out_pt is None or not (packet.payload or packet.padding):
             return
         payload = packet.payload
         if epoch.vp8 is not None and packet.vp8 is not None:
@@ -204,7 +206,10 @@ class DownTrack:
         b0 = 0x90 if ext else 0x80
         out_ts = (packet.timestamp + epoch.ts_offset) & 0xFFFFFFFF
         rtx_pt = self.rtx_payload_types.get(out_pt)
-        if rtx_pt is not None and self.rtx_ssrc is not None:
+        if not payload:  # a padding-only packet goes again as it went, on the media SSRC
+            data = pack_header(b0 | 0x20, (packet.marker << 7) | out_pt, out_seq, out_ts, self.ssrc) + ext
+            data += bytes(packet.padding - 1) + bytes((packet.padding,))
+        elif rtx_pt is not None and self.rtx_ssrc is not None:
             self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
             header = pack_header(b0, (packet.marker << 7) | rtx_pt, self._rtx_seq, out_ts, self.rtx_ssrc)
             data = header + ext + out_seq.to_bytes(2, "big") + payload

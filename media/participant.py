@@ -357,6 +357,8 @@ class Participant:
                 totals[reason] = totals.get(reason, 0) + count
         if self.wire is not None and self.wire.dropped_congested:
             totals["congested"] = self.wire.dropped_congested
+        if self.wire is not None and self.wire.handler_errors:
+            totals["internal_error"] = self.wire.handler_errors
         return totals
 
     async def close(self) -> None:

@@ -78,15 +78,29 @@ class Wire:
         self._remote: tuple[str, int] | None = None
         self.dropped_congested = 0
         self.dropped_closed = 0
+        self.handler_errors = 0
 
+        # A bug in our handling of one packet must cost that packet, not the participant's connection:
+        # an exception here would end aiortc's receive task for the whole transport.
         async def handle_rtp(data: bytes, arrival_time_ms: int) -> None:
-            on_rtp(data, arrival_time_ms)
+            try:
+                on_rtp(data, arrival_time_ms)
+            except Exception:
+                self._failed("RTP")
 
         async def handle_rtcp(data: bytes) -> None:
-            on_rtcp(data)
+            try:
+                on_rtcp(data)
+            except Exception:
+                self._failed("RTCP")
 
         setattr(dtls, "_handle_rtp_data", handle_rtp)  # noqa: B010
         setattr(dtls, "_handle_rtcp_data", handle_rtcp)  # noqa: B010
+
+    def _failed(self, what: str) -> None:
+        self.handler_errors += 1
+        if self.handler_errors <= 3:  # enough to find the bug, not enough to flood the log
+            logger.exception("handling a received %s packet failed", what)
 
     def enlarge_socket_buffers(self, size: int) -> None:
         """Give the ICE sockets room for ``size`` bytes each way, so that a moment without CPU loses nothing.

@@ -44,13 +44,14 @@ async def test_hostile_packets_are_dropped_and_counted_and_nothing_leaks() -> No
 
     server = MediaServer()
     join = lambda name: lambda sdp: server.join(ROOM, name, sdp)  # noqa: E731
-    chair = Site("chair", CounterVideoTrack())
+    chair = Site("chair", CounterVideoTrack(), slots=("video",))
     viewer = Site("viewer", slots=("video",))
     evil = Site("evil", CounterVideoTrack(), slots=("video",))
     for site in (chair, viewer, evil):
         await site.join(join(site.name))
     server.set_slot(ROOM, "viewer", "0", "chair", "0")
     server.set_slot(ROOM, "evil", evil.slots("video")[0], "chair", "0")
+    server.set_slot(ROOM, "chair", chair.slots("video")[0], "evil", "0")  # what evil sends reaches a downtrack
     await wait_for(lambda: viewer.frames("0") >= 10 and evil.frames(evil.slots("video")[0]) >= 5, 10, "frames")
 
     dtls = evil.pc.getTransceivers()[0].sender.transport
@@ -73,6 +74,7 @@ async def test_hostile_packets_are_dropped_and_counted_and_nothing_leaks() -> No
             rtp(own_ssrc, b"abc\x09", b0=0xA0),  # padding longer than the payload
             rtp(own_ssrc, b"x", b0=0x90, extra=b"\xbe\xde\x00\x01" + bytes([0x1F, 1, 2, 3])),  # element overflows
             rtp(own_ssrc, b"payload", pt=33),  # a payload type never negotiated
+            rtp(own_ssrc, b""),  # a header and nothing else
         ]
 
     huge_nack = struct.pack("!BBHII", 0x81, 205, 2 + 300, 1, slot_ssrc) + b"".join(
@@ -114,6 +116,7 @@ async def test_hostile_packets_are_dropped_and_counted_and_nothing_leaks() -> No
     # The others never noticed: the viewer kept decoding at the source's rate through the flood.
     assert viewer.frames("0") - viewer_frames >= 20
     assert server.stats(ROOM)[ROOM]["viewer"]["dropped"] == {}
+    assert "internal_error" not in dropped
 
     for site in (chair, viewer, evil):
         await site.close()
