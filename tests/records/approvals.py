@@ -36,3 +36,16 @@ def approve_many(url: str, unit_id: int, count: int, start_at: float, queue: Any
         queue.put(f"{type(exc).__name__}: {exc}")
     finally:
         engine.dispose()
+
+
+def write_forever(folder: str) -> None:
+    """Write big packages into ``folder`` one after the other until killed (the drop-folder crash test)."""
+    from pathlib import Path
+
+    from meetings.records.filing_transport import atomic_write
+
+    data = b"<?xml version='1.0'?><edXML>" + b"x" * (64 * 1024 * 1024) + b"</edXML>\n"
+    index = 0
+    while True:
+        index += 1
+        atomic_write(Path(folder) / f"package-{index}.edxml", data)
