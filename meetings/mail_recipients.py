@@ -55,14 +55,19 @@ def checked_address(raw: str, owner: str) -> tuple[str, str]:
         return "", f"Địa chỉ thư điện tử của {owner} không dùng được: {exc.reason}"
 
 
+def one_line(text: str) -> str:
+    """Names are one line wherever a mail shows them (a stray line break must not start a new line)."""
+    return " ".join(text.split())
+
+
 def site_recipient(site: Site, unit: Unit) -> MailRecipient:
     address, problem = checked_address(unit.email, unit.name)
     return MailRecipient(
         ref=f"site:{site.id}",
-        name=unit.name,
+        name=one_line(unit.name),
         address=address,
         site_id=site.id,
-        site_name=site.name,
+        site_name=one_line(site.name),
         problem=problem,
     )
 
@@ -71,11 +76,11 @@ def person_recipient(person: Person, site: Site | None) -> MailRecipient:
     address, problem = checked_address(person.email, person.full_name)
     return MailRecipient(
         ref=f"person:{person.id}",
-        name=person.full_name,
+        name=one_line(person.full_name),
         address=address,
         language=person.language or "vi",
         site_id=site.id if site is not None else None,
-        site_name=site.name if site is not None else "",
+        site_name=one_line(site.name) if site is not None else "",
         person_id=person.id,
         problem=problem,
     )
@@ -120,9 +125,9 @@ def _person(person: Person | None, unit_name: str) -> dict[str, str] | None:
     if person is None:
         return None
     return {
-        "name": person.full_name,
-        "position": person.position,
-        "unit": unit_name,
+        "name": one_line(person.full_name),
+        "position": one_line(person.position),
+        "unit": one_line(unit_name),
         "phone": person.telephone,
         "email": person.email,
     }
@@ -150,7 +155,7 @@ def meeting_snapshot(session: Session, meeting: Meeting) -> dict[str, Any]:
         "urgent": meeting.urgent,
         "confidential": meeting.confidential,
         "cancelled_reason": meeting.cancelled_reason,
-        "unit": {"name": detail.unit.name, "email": detail.unit.email, "code": detail.unit.code},
+        "unit": {"name": one_line(detail.unit.name), "email": detail.unit.email, "code": detail.unit.code},
         "chair": _person(detail.chair, unit_names.get(detail.chair.unit_id, "")),
         "contact": _person(detail.contact, unit_names.get(detail.contact.unit_id, "")) if detail.contact else None,
         "agenda": [{"title": a.title, "presenter": a.presenter, "minutes": a.planned_minutes} for a in detail.agenda],

@@ -273,3 +273,28 @@ async def test_without_a_mail_server_the_mails_land_in_the_maildir(
     files = sorted((settings.data_dir / "mail" / "new").iterdir())
     assert len(files) == 4
     assert all(i.status == "delivered" and i.last_reply.startswith("maildir ") for i in items(engine))
+
+
+async def test_line_breaks_and_encoded_words_in_names_cannot_add_headers(
+    engine: Engine, database_url: str, smtp_server: SmtpTestServer, smtp_url: str, tmp_path: Path
+) -> None:
+    settings = mail_settings(tmp_path, database_url, smtp_url)
+    with Session(engine, expire_on_commit=False) as session:
+        world = build_mail_world(session, communes=1)
+        # Written straight into the tables, as a careless import could have left them.
+        world.district.name = "UBND huyện =?utf-8?q?Ng=E1=BB=8Dc_Kh=C3=AA=0D=0ABcc:_spy@evil.vn?="
+        world.communes[0].name = "UBND xã\r\nBcc: spy@evil.vn"
+        session.add_all([world.district, world.communes[0]])
+        session.commit()
+        meeting = create_meeting(session, world.secretary, briefing(world, invitee_ids=[]), tz=HANOI)
+        publish_meeting(session, world.secretary, meeting.id or 0, now=datetime.now(UTC), tz=HANOI)
+    await run_worker(settings, engine, settled(engine))
+    [mail] = smtp_server.wait_for(1)
+    assert mail.rcpt_tos == [f"ubnd.xa1@{DOMAIN}"]
+    message = mail.message
+    assert message["Bcc"] is None and message["Cc"] is None
+    headers = mail.data.split(b"\r\n\r\n", 1)[0]
+    assert b"\nBcc:" not in headers
+    assert "Kính gửi: UBND xã Bcc: spy@evil.vn" in text_of(message)  # one line in the body too
+    assert str(message["To"]) == f'"UBND xã Bcc: spy@evil.vn" <ubnd.xa1@{DOMAIN}>'
+    assert "\n" not in str(message["From"])
