@@ -56,6 +56,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "delete": N_("Xoá"),
     "set_password": N_("Đặt mật khẩu"),
     "revoke_tokens": N_("Thu hồi mã truy cập"),
+    "retry": N_("Gửi lại thư"),
+    "resend": N_("Gửi lại thư"),
+    "reply": N_("Trả lời giấy mời"),
+    "decide_deputy": N_("Cho ý kiến về người dự thay"),
 }
 
 OBJECT_TYPES: dict[str, str] = {
@@ -67,4 +71,5 @@ OBJECT_TYPES: dict[str, str] = {
     "holiday": N_("Ngày nghỉ lễ"),
     "makeup_day": N_("Ngày làm bù"),
     "document": N_("Tài liệu"),
+    "outbox_item": N_("Thư đi"),
 }
