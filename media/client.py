@@ -76,6 +76,8 @@ class MediaProcess:
             str(self.port),
             "--config",
             json.dumps(fields),
+            *(["--watch-stdin"] if self.module == "media.service" else []),
+            stdin=asyncio.subprocess.PIPE,  # held open: if this process dies, the media process sees EOF and exits
             stdout=asyncio.subprocess.PIPE,
             env=env,
         )

@@ -202,7 +202,15 @@ def _plain(status: HTTPStatus, body: str, content_type: str = "text/plain; chars
     return Response(status.value, status.phrase, headers, data)
 
 
-async def run(config: MediaConfig, host: str, port: int, token: str) -> None:
+async def _until_eof(stop: asyncio.Event) -> None:
+    reader = asyncio.StreamReader()
+    await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(1024):
+        pass
+    stop.set()
+
+
+async def run(config: MediaConfig, host: str, port: int, token: str, watch_stdin: bool = False) -> None:
     guard.forbid_codecs()
     service = MediaService(config, token)
     server = await service.serve(host, port)
@@ -212,7 +220,11 @@ async def run(config: MediaConfig, host: str, port: int, token: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # Started by the web app: when it goes away (its end of our stdin closes), so do we.
+    watcher = asyncio.create_task(_until_eof(stop)) if watch_stdin else None
     await stop.wait()
+    if watcher is not None:
+        watcher.cancel()
     server.close()
     with contextlib.suppress(Exception):
         await server.wait_closed()
@@ -224,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--config", default="{}", help="MediaConfig fields as a JSON object")
+    parser.add_argument("--watch-stdin", action="store_true", help="exit when stdin closes (the parent is gone)")
     args = parser.parse_args(argv)
     try:
         fields = json.loads(args.config)
@@ -234,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"media.service: bad --config: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s media %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(config, args.host, args.port, os.environ.get("GIAOBAN_MEDIA_TOKEN", "")))
+    asyncio.run(run(config, args.host, args.port, os.environ.get("GIAOBAN_MEDIA_TOKEN", ""), args.watch_stdin))
     return 0
 
 

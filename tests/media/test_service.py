@@ -86,3 +86,12 @@ async def test_the_process_stops_cleanly() -> None:
     with pytest.raises(ConnectionError):
         await asyncio.wait_for(client.call("ping"), 5)
     await client.close()
+
+
+async def test_the_process_exits_when_its_parent_goes_away() -> None:
+    process = MediaProcess()
+    await process.start()
+    assert process.process is not None and process.process.stdin is not None
+    process.process.stdin.close()  # what the kernel does when the web app dies
+    assert await asyncio.wait_for(process.process.wait(), 15) == 0
+    await process.stop()
