@@ -230,3 +230,43 @@ async def test_h264_is_forwarded_too(media_server: MediaServer) -> None:
     assert receiver.keyframes >= 1  # the IDR the server asked for, recognised in the H264 payload
     for site in (chair, late):
         await site.close()
+
+
+async def test_sender_reports_carry_the_publishers_clock_into_the_slots_timestamps(media_server: MediaServer) -> None:
+    chair = await start(media_server, Site("chair", CounterVideoTrack(), ToneAudioTrack()))
+    commune = await start(media_server, Site("xa", slots=("video", "audio")))
+    show(media_server, commune, chair)
+    published: list[rtcp.SenderReport] = []
+    received: list[rtcp.SenderReport] = []
+    sender = chair.pc.getTransceivers()[0].sender.transport
+    original_send = sender._send_rtp
+
+    async def spy_send(data: bytes) -> None:
+        if 192 <= data[1] <= 223:
+            published.extend(i for i in rtcp.parse_rtcp(data) if isinstance(i, rtcp.SenderReport))
+        await original_send(data)
+
+    sender._send_rtp = spy_send
+    receiving = commune.pc.getTransceivers()[0].receiver.transport
+    original_handle = receiving._handle_rtcp_data
+
+    async def spy_handle(data: bytes) -> None:
+        received.extend(i for i in rtcp.parse_rtcp(data) if isinstance(i, rtcp.SenderReport))
+        await original_handle(data)
+
+    receiving._handle_rtcp_data = spy_handle
+    video_slot = commune.slots("video")[0]
+    out_ssrc = commune.slot_ssrc(video_slot)
+    in_ssrc = chair.pc.getTransceivers()[0].sender._ssrc
+    await wait_for(lambda: sum(1 for r in received if r.ssrc == out_ssrc) >= 2, 10, "two sender reports on the slot")
+
+    # The slot's timestamps are the publisher's plus a fixed offset: find it from one payload seen on both sides.
+    assert chair.sent is not None and commune.received is not None
+    sent_ts = {p[4]: p[2] for p in chair.sent.packets if p[0] == in_ssrc}
+    offset = next((p[2] - sent_ts[p[4]]) & 0xFFFFFFFF for p in commune.received.packets if p[0] == out_ssrc)
+    by_ntp = {r.ntp: r.rtp_timestamp for r in published if r.ssrc == in_ssrc}
+    mapped = [r for r in received if r.ssrc == out_ssrc and r.ntp in by_ntp]
+    assert mapped, "the slot's sender reports should carry the publisher's NTP times"
+    assert all(r.rtp_timestamp == (by_ntp[r.ntp] + offset) & 0xFFFFFFFF for r in mapped)
+    for site in (chair, commune):
+        await site.close()
