@@ -270,3 +270,27 @@ async def test_sender_reports_carry_the_publishers_clock_into_the_slots_timestam
     assert all(r.rtp_timestamp == (by_ntp[r.ntp] + offset) & 0xFFFFFFFF for r in mapped)
     for site in (chair, commune):
         await site.close()
+
+
+async def test_publishers_get_receiver_reports_and_remb(media_server: MediaServer) -> None:
+    chair = await start(media_server, Site("chair", CounterVideoTrack()))
+    feedback: list[rtcp.Feedback] = []
+    dtls = chair.pc.getTransceivers()[0].sender.transport
+    original = dtls._handle_rtcp_data
+
+    async def spy(data: bytes) -> None:
+        feedback.extend(rtcp.parse_rtcp(data))
+        await original(data)
+
+    dtls._handle_rtcp_data = spy
+    video_ssrc = chair.pc.getTransceivers()[0].sender._ssrc
+
+    def reported() -> bool:
+        blocks = [b for f in feedback if isinstance(f, rtcp.ReceiverReport) for b in f.reports]
+        rembs = [f for f in feedback if isinstance(f, rtcp.Remb) and video_ssrc in f.ssrcs]
+        return any(b.ssrc == video_ssrc for b in blocks) and bool(rembs)
+
+    await wait_for(reported, 6, "a receiver report and a REMB about the publisher's video")
+    remb = next(f for f in feedback if isinstance(f, rtcp.Remb))
+    assert 150_000 <= remb.bitrate <= 2_500_000
+    await chair.close()
