@@ -10,6 +10,7 @@ import asyncio
 import fractions
 import math
 import time
+import zlib
 from functools import cache
 
 from aiortc.mediastreams import MediaStreamTrack
@@ -53,11 +54,37 @@ def _strip(width: int, height: int, hue: int) -> Image.Image:
     return strip
 
 
-def pattern_picture(width: int, height: int, label: str, count: int, hue: int = 0) -> Image.Image:
-    """One frame: moving bars, the site's name and the frame number in large digits."""
+TAG_BITS = 16
+TAG_BLOCK = 8  # pixels per bit of the tag, in both directions
+
+
+def tag_of(participant_id: str) -> int:
+    """The number a bot draws into its picture so that receivers can tell whose picture they decode."""
+    return zlib.crc32(participant_id.encode()) & ((1 << TAG_BITS) - 1)
+
+
+def read_tag(frame: VideoFrame) -> int | None:
+    """The tag drawn by :func:`pattern_picture`, read from a decoded (YUV 4:2:0) frame."""
+    if frame.format.name != "yuv420p" or frame.width < TAG_BITS * TAG_BLOCK or frame.height < TAG_BLOCK:
+        return None
+    plane = frame.planes[0]
+    row = bytes(plane)[(TAG_BLOCK // 2) * plane.line_size :][: TAG_BITS * TAG_BLOCK]
+    tag = 0
+    for bit in range(TAG_BITS):
+        tag = (tag << 1) | (1 if row[bit * TAG_BLOCK + TAG_BLOCK // 2] > 128 else 0)
+    return tag
+
+
+def pattern_picture(width: int, height: int, label: str, count: int, hue: int = 0, tag: int = 0) -> Image.Image:
+    """One frame: moving bars, the site's name and the frame number in large digits, and along the top edge
+    the tag as black and white blocks."""
     offset = (count * 4) % width
     image = _strip(width, height, hue).crop((offset, 0, offset + width, height))
     draw = ImageDraw.Draw(image)
+    for bit in range(TAG_BITS):
+        white = (tag >> (TAG_BITS - 1 - bit)) & 1
+        x0 = bit * TAG_BLOCK
+        draw.rectangle((x0, 0, x0 + TAG_BLOCK - 1, TAG_BLOCK - 1), fill=(255, 255, 255) if white else (0, 0, 0))
     band = height // 3
     draw.rectangle((0, band, width, 2 * band), fill=(0, 0, 0))
     draw.text((8, band + 4), label[:40], fill=(255, 255, 255), font=_font(max(10, band // 4)))
@@ -70,9 +97,11 @@ class PatternTrack(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, label: str, width: int = 320, height: int = 240, fps: int = 15, hue: int = 0) -> None:
+    def __init__(
+        self, label: str, width: int = 320, height: int = 240, fps: int = 15, hue: int = 0, tag: int = 0
+    ) -> None:
         super().__init__()
-        self.label, self.width, self.height, self.fps, self.hue = label, width, height, fps, hue
+        self.label, self.width, self.height, self.fps, self.hue, self.tag = label, width, height, fps, hue, tag
         self.count = 0
         self._start: float | None = None
 
@@ -82,7 +111,7 @@ class PatternTrack(MediaStreamTrack):
         delay = self._start + self.count / self.fps - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        image = pattern_picture(self.width, self.height, self.label, self.count, self.hue)
+        image = pattern_picture(self.width, self.height, self.label, self.count, self.hue, self.tag)
         frame: VideoFrame = VideoFrame.from_image(image)  # type: ignore[no-untyped-call]
         frame.pts = int(self.count * VIDEO_CLOCK / self.fps)
         frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)

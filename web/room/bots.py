@@ -18,11 +18,12 @@ from typing import Any
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
+from av import VideoFrame
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from web.room import protocol
-from web.room.bot_media import PatternTrack, ToneTrack
+from web.room.bot_media import PatternTrack, ToneTrack, read_tag, tag_of
 
 log = logging.getLogger("giaoban.bots")
 
@@ -35,6 +36,7 @@ class Bot:
         *,
         label: str = "bot",
         tone: bool = True,
+        audio: bool = True,
         frequency: int = 440,
         fps: int = 15,
         size: tuple[int, int] = (320, 240),
@@ -44,6 +46,7 @@ class Bot:
         self.token = token
         self.label = label
         self.tone = tone
+        self.audio = audio  # without: no microphone and no audio slots (lighter load tests)
         self.frequency = frequency
         self.fps = fps
         self.size = size
@@ -56,7 +59,8 @@ class Bot:
         self.layout: dict[str, str | None] = {}  # slot mid -> participant shown
         self.speaker: str | None = None
         self.roles: dict[str, str] = {}  # my receive slot mid -> role
-        self.frames: Counter[str] = Counter()  # decoded video frames, per participant shown
+        self.frames: Counter[str] = Counter()  # decoded video frames, per participant the layout says is shown
+        self.pictures: Counter[str] = Counter()  # decoded video frames, per participant whose tag they carry
         self.audio_frames: Counter[str] = Counter()
         self.errors: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
@@ -159,18 +163,19 @@ class Bot:
         layout = self.welcome.get("layout", {})
         pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.pc = pc
-        width, height = self.size
         sent: list[tuple[str, Any]] = [
-            ("camera", pc.addTransceiver(PatternTrack(self.label, width, height, self.fps), direction="sendonly")),
-            ("microphone", pc.addTransceiver(ToneTrack(self.frequency, silent=not self.tone), direction="sendonly")),
+            ("camera", pc.addTransceiver(self._camera(), direction="sendonly")),
         ]
+        if self.audio:
+            tone = ToneTrack(self.frequency, silent=not self.tone)
+            sent.append(("microphone", pc.addTransceiver(tone, direction="sendonly")))
         received: list[tuple[str, Any]] = []
         for role, count, kind in (
             ("main", layout.get("main", 1), "video"),
             ("speaker", layout.get("speaker", 0), "video"),
             ("thumb", layout.get("thumbs", 0), "video"),
             ("screen", layout.get("screen", 0), "video"),
-            ("audio", layout.get("audio", 0), "audio"),
+            ("audio", layout.get("audio", 0) if self.audio else 0, "audio"),
         ):
             received += [(role, pc.addTransceiver(kind, direction="recvonly")) for _ in range(count)]
 
@@ -197,16 +202,26 @@ class Bot:
             }
         )
 
+    def _camera(self) -> PatternTrack:
+        width, height = self.size
+        hue = tag_of(self.id or self.label) & 0xFF
+        return PatternTrack(self.label, width, height, self.fps, hue=hue, tag=tag_of(self.id or self.label))
+
     async def _read(self, mid: str, track: MediaStreamTrack) -> None:
         counter = self.audio_frames if track.kind == "audio" else self.frames
         while True:
             try:
-                await track.recv()
+                frame = await track.recv()
             except Exception:
                 return
             source = self.layout.get(mid)
             if source is not None:
                 counter[source] += 1
+            if isinstance(frame, VideoFrame):
+                tag = read_tag(frame)
+                who = next((p["id"] for p in self.roster if tag_of(p["id"]) == tag), None)
+                if who is not None:
+                    self.pictures[who] += 1
 
     async def _close_pc(self) -> None:
         pc, self.pc = self.pc, None
@@ -221,8 +236,9 @@ class Bot:
     # ---------- for people and tests ----------
 
     def seen(self, minimum: int = 1) -> set[str]:
-        """The sites whose video this bot has decoded at least ``minimum`` frames of."""
-        return {pid for pid, n in self.frames.items() if n >= minimum}
+        """The sites whose pictures this bot has decoded at least ``minimum`` frames of (read from the
+        pictures themselves, not from what the server says it sends)."""
+        return {pid for pid, n in self.pictures.items() if n >= minimum}
 
     def shown(self) -> set[str]:
         """The sites its video slots carry now."""

@@ -87,6 +87,7 @@ class MeetingRoom:
         auto_open: bool = False,
         last_n: int = 8,
         audio_slots: int = 4,
+        connect_timeout: float = protocol.CONNECT_TIMEOUT,
     ) -> None:
         self.key = key  # the media server's room id
         self.media = media
@@ -98,6 +99,7 @@ class MeetingRoom:
         self.auto_open = auto_open
         self.thumbs = max(0, min(last_n, protocol.MAX_THUMBS))
         self.audio_slots = audio_slots
+        self.connect_timeout = connect_timeout
         self.participants: dict[str, Participant] = {}
         self.assignments: dict[str, dict[str, Assignment | None]] = {}
         self.layouts: dict[str, dict[str, Any]] = {}
@@ -181,8 +183,8 @@ class MeetingRoom:
             if p is not skip:
                 p.conn.send(message)
 
-    def send_roster(self) -> None:
-        self.broadcast({"type": "roster", "participants": self.roster(), "speaker": self.speaker})
+    def send_roster(self, *, skip: Participant | None = None) -> None:
+        self.broadcast({"type": "roster", "participants": self.roster(), "speaker": self.speaker}, skip=skip)
 
     def notice(self, text: str, **variables: Any) -> None:
         """A line every participant sees in the chat, in their own language."""
@@ -204,7 +206,7 @@ class MeetingRoom:
         self.participants[seat.participant] = participant
         if old is not None:
             self.notice(protocol.TEXTS["replaced_notice"], name=seat.label)
-        self.send_roster()
+        self.send_roster(skip=participant)  # the newcomer's welcome carries the roster
         return participant, old
 
     def _forget(self, participant: Participant) -> None:
@@ -282,7 +284,7 @@ class MeetingRoom:
             if self.participants.get(participant.id) is participant and participant.media == "joined":
                 self._spawn(self._connect_failed(participant))
 
-        participant.timeout = asyncio.get_running_loop().call_later(protocol.CONNECT_TIMEOUT, expired)
+        participant.timeout = asyncio.get_running_loop().call_later(self.connect_timeout, expired)
 
     async def _connect_failed(self, participant: Participant) -> None:
         log.info("room %s: %s did not connect in time", self.key, participant.id)

@@ -72,6 +72,8 @@ class Rooms:
         self.rooms: dict[str, MeetingRoom] = {}
         self.media = MediaLink(self.settings, self._on_media_event, self._on_media_restart)
         self._ticker: asyncio.Task[None] | None = None
+        # Seconds a participant's media may take to connect after the answer before it is dropped.
+        self.connect_timeout = protocol.CONNECT_TIMEOUT
 
     # ---------- lifecycle ----------
 
@@ -159,6 +161,7 @@ class Rooms:
                 auto_open=admission.auto_open,
                 last_n=admission.last_n,
                 audio_slots=self.settings.room_audio_slots,
+                connect_timeout=self.connect_timeout,
             )
             self.rooms[admission.key] = room
         participant, replaced = room.admit(admission.seat, conn)
