@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from meetings import db
-from web import api, pages, room
+from web import api, filing_routes, pages, room
 from web.auth import session_middleware
 from web.context import AppContext
 from web.csrf import CsrfMiddleware
@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
         Route("/healthz", healthz),
         Route("/metrics", metrics.endpoint),
         *api.routes(),
+        *filing_routes.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *room.routes(),
         *pages.routes(),

@@ -20,6 +20,8 @@ from meetings.meeting_mail import MAIL, reminder_sweep
 from meetings.outbox import OutboxItem, RetryPolicy
 from meetings.outbox_claim import Outcome, Result
 from meetings.outbox_worker import OutboxWorker, Report, Sweep
+from meetings.records.filing import EDXML
+from web.filing_delivery import filing_deliverer, filing_sweeps
 from web.mail_compose import MailComposer, MailSettings
 from web.settings import Settings
 
@@ -99,18 +101,20 @@ def mail_deliverer(settings: Settings, secret_key: str, transport: Transport | N
 def outbox_worker(
     settings: Settings, engine: Engine, secret_key: str, *, transport: Transport | None = None
 ) -> OutboxWorker:
-    """The one outbox worker, with its deliverers (mail for now) and the reminder sweep."""
+    """The one outbox worker, with its deliverers (mail, filing packages) and sweeps (reminders, statuses)."""
     deliverer = mail_deliverer(settings, secret_key, transport)
     log.info("mail goes to %s", deliverer.transport.describe())
+    filing = filing_deliverer(settings, engine)
+    log.info("filing packages go to %s", filing.transport.describe())
     leads = [timedelta(minutes=m) for m in settings.mail_reminder_minutes]
     return OutboxWorker(
         engine,
-        {MAIL: deliverer},
+        {MAIL: deliverer, EDXML: filing},
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         poll=settings.outbox_poll_seconds,
         policy=RetryPolicy(
             max_attempts=settings.outbox_max_attempts,
             base=timedelta(seconds=settings.outbox_retry_base_seconds),
         ),
-        sweeps=[Sweep("reminders", 60.0, reminder_sweep(leads))] if leads else [],
+        sweeps=([Sweep("reminders", 60.0, reminder_sweep(leads))] if leads else []) + filing_sweeps(settings, filing),
     )

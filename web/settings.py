@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_retry_base_seconds: float = Field(default=30.0, gt=0)
+    # Filing into the document-management system (docs/filing.md): an http(s) URL to POST edXML packages
+    # to, or empty for the drop folder (filing_folder, default <data_dir>/filing: out/ and in/).
+    filing_url: str = ""
+    filing_token: str = ""
+    filing_folder: Path | None = None
+    filing_timeout_seconds: float = Field(default=30.0, gt=0)
+    filing_status_poll_seconds: float = Field(default=30.0, gt=0)
+    filing_status_codes: str = Field(default="", description="arrived=01,rejected=02,registered=03,...")
     # Media server (its own process); empty means started by the app.
     media_url: str = ""
     join_token_minutes: int = 24 * 60
