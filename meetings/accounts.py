@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from meetings import audit
 from meetings.errors import ValidationError
 from meetings.people import ApiToken, Person
+from meetings.text import NUL, refuse_nul
 from meetings.types import utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -52,7 +53,10 @@ def authenticate(session: Session, username: str, password: str) -> Person | Non
     A person without a password (imported, not yet set) cannot log in. When the stored hash was made with
     weaker parameters than today's, it is upgraded on the way.
     """
-    person = session.exec(select(Person).where(Person.username == normalize_username(username))).first()
+    # No username holds a NUL (and PostgreSQL could not even be asked about one): an unknown user.
+    person = None
+    if NUL not in username:
+        person = session.exec(select(Person).where(Person.username == normalize_username(username))).first()
     if person is None or not person.password_hash:
         verify_password(_DUMMY_HASH, password)
         return None
@@ -90,7 +94,7 @@ def _token_hash(token: str) -> str:
 
 def create_api_token(session: Session, person: Person, name: str = "", *, actor: Person | None = None) -> str:
     """Make a bearer token for ``person``; returns the plaintext, which is not kept anywhere. Commits."""
-    name = name.strip()
+    name = refuse_nul(name, "name", "Tên mã truy cập").strip()
     if len(name) > 100:
         raise ValidationError("Tên mã truy cập quá dài (tối đa 100 ký tự).", field="name")
     if person.id is None:

@@ -20,6 +20,7 @@ from meetings.access import require_manage_directory
 from meetings.accounts import normalize_username
 from meetings.errors import Conflict, NotFound, RuleViolation
 from meetings.people import Person, Role
+from meetings.text import NUL
 from meetings.units import Site, Unit, UnitLevel, validate_agency_code
 from meetings.validation import (
     clean_abbreviation,
@@ -106,6 +107,8 @@ def get_unit(session: Session, unit_id: int) -> Unit:
 
 
 def unit_by_code(session: Session, code: str) -> Unit | None:
+    if NUL in code:  # no stored key holds one, and PostgreSQL refuses to be asked about one
+        return None
     return session.exec(select(Unit).where(Unit.code == code.strip())).first()
 
 
@@ -232,6 +235,8 @@ def get_site(session: Session, site_id: int) -> Site:
 
 
 def site_by_name(session: Session, unit_id: int, name: str) -> Site | None:
+    if NUL in name:
+        return None
     return session.exec(select(Site).where(Site.unit_id == unit_id, Site.name == name.strip())).first()
 
 
@@ -303,6 +308,8 @@ def get_person(session: Session, person_id: int) -> Person:
 
 
 def person_by_username(session: Session, username: str) -> Person | None:
+    if NUL in username:
+        return None
     return session.exec(select(Person).where(Person.username == normalize_username(username))).first()
 
 

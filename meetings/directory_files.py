@@ -13,6 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from meetings.errors import ValidationError
+from meetings.text import refuse_nul, shown
+
 Kind = Literal["unit", "site", "person"]
 Problem = tuple[int, str]
 
@@ -69,12 +72,34 @@ def decode(data: bytes) -> tuple[str, list[Problem]]:
 
 
 def read_rows(text: str, fmt: str) -> tuple[list[ImportRow], list[Problem]]:
+    """The rows of ``text`` that could be read, and the problems of the others.
+
+    A row with a NUL character in any field is a problem, not a row: no stored text may hold one.
+    Messages quote what the file says with any NUL written as ``\\u0000``, so a terminal shows it.
+    """
     text = text.removeprefix("\ufeff")
     if fmt == "json":
-        return _read_json(text)
-    if fmt == "csv":
-        return _read_csv(text)
-    return [], [(1, f"Định dạng «{fmt}» không được hỗ trợ; dùng json hoặc csv.")]
+        rows, problems = _read_json(text)
+    elif fmt == "csv":
+        rows, problems = _read_csv(text)
+    else:
+        return [], [(1, f"Định dạng «{shown(fmt)}» không được hỗ trợ; dùng json hoặc csv.")]
+    kept: list[ImportRow] = []
+    for row in rows:
+        try:
+            _refuse_nul(row)
+        except ValidationError as exc:
+            problems.append((row.line, exc.message))
+        else:
+            kept.append(row)
+    return kept, [(line, shown(message)) for line, message in problems]
+
+
+def _refuse_nul(row: ImportRow) -> None:
+    for name, value in row.fields.items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                refuse_nul(text, name, f"Trường {name}")
 
 
 # ---- JSON ----------------------------------------------------------------------------------------------

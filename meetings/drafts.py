@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from meetings import rules
 from meetings.errors import ValidationError
 from meetings.meeting import AgendaItem, Meeting, MeetingInvitee, MeetingKind, MeetingSite
+from meetings.text import refuse_nul
 
 KIND_LABELS: dict[MeetingKind, str] = {
     MeetingKind.ADVISORY: "Họp tham mưu, tư vấn",
@@ -56,7 +57,7 @@ class MeetingDraft:
 
 
 def _one_line(value: str, *, field_name: str, label: str, max_length: int, required: bool = False) -> str:
-    value = " ".join(value.split())
+    value = " ".join(refuse_nul(value, field_name, label).split())
     if required and not value:
         raise ValidationError(f"{label} không được để trống.", field=field_name)
     if len(value) > max_length:
@@ -98,6 +99,8 @@ def clean_draft(session: Session, draft: MeetingDraft, *, meeting_id: int | None
     """
     title = _one_line(draft.title, field_name="title", label="Tên cuộc họp", max_length=300, required=True)
     kind = _kind(draft.kind)
+    description = refuse_nul(draft.description, "description", "Nội dung cuộc họp").strip()
+    preparation = refuse_nul(draft.preparation, "preparation", "Các đơn vị cần chuẩn bị").strip()
     rules.check_times(draft.start_at, draft.end_at)
     rules.check_urgent_reason(draft.urgent, draft.urgent_reason)
     urgent_reason = (
@@ -134,8 +137,8 @@ def clean_draft(session: Session, draft: MeetingDraft, *, meeting_id: int | None
         kind=kind,
         urgent_reason=urgent_reason,
         place=place,
-        description=draft.description.strip(),
-        preparation=draft.preparation.strip(),
+        description=description,
+        preparation=preparation,
         record_confidential=draft.record_confidential and draft.confidential,
         site_ids=site_ids,
         invitee_ids=invitee_ids,

@@ -19,6 +19,7 @@ from meetings.audit import record
 from meetings.errors import Forbidden, NotFound, RuleViolation, ValidationError
 from meetings.meeting import Meeting, MeetingInvitee, MeetingSite, MeetingState
 from meetings.people import Person
+from meetings.text import refuse_nul
 from meetings.types import UTCDateTime, utcnow
 from meetings.units import Site, Unit
 
@@ -60,7 +61,7 @@ _OPEN_STATES = frozenset({MeetingState.PUBLISHED, MeetingState.LIVE})
 
 
 def _clean(value: str, field: str, label: str, limit: int) -> str:
-    text = " ".join(unicodedata.normalize("NFC", value).split())
+    text = " ".join(unicodedata.normalize("NFC", refuse_nul(value, field, label)).split())
     if len(text) > limit:
         raise ValidationError(f"{label} quá dài (tối đa {limit} ký tự).", field=field)
     return text

@@ -33,6 +33,7 @@ from meetings.lifecycle import check_editable, check_transition
 from meetings.meeting import AgendaItem, Meeting, MeetingInvitee, MeetingSite, MeetingState
 from meetings.meeting_mail import MeetingChange, enqueue_meeting_mail
 from meetings.people import Person
+from meetings.text import refuse_nul
 from meetings.types import utcnow
 from meetings.viewing import MeetingDetail, get_meeting, list_meetings, meeting_detail
 from meetings.workdays import load_calendar
@@ -238,7 +239,7 @@ def cancel_meeting(session: Session, actor: Person, meeting_id: int, reason: str
     meeting = load_meeting(session, meeting_id)
     require_manage_meeting(actor, meeting)
     check_transition(meeting, MeetingState.CANCELLED)
-    reason = " ".join(reason.split())
+    reason = " ".join(refuse_nul(reason, "reason", "Lý do huỷ").split())
     if meeting.state == MeetingState.PUBLISHED and not reason:
         raise ValidationError("Hãy ghi lý do huỷ để báo cho các đơn vị đã được mời.", field="reason")
     if len(reason) > 500:

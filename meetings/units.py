@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from meetings.errors import ValidationError
+from meetings.text import refuse_nul
 
 
 class UnitLevel(StrEnum):
@@ -22,7 +23,7 @@ AGENCY_CODE_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 
 def validate_agency_code(code: str) -> str:
     """Return the code, stripped, if it has the QCVN 102 form; else raise a ValidationError."""
-    code = code.strip()
+    code = refuse_nul(code, "code", "Mã định danh").strip()
     if not AGENCY_CODE_RE.match(code):
         raise ValidationError(
             f"Mã định danh «{code}» không đúng dạng QCVN 102:2016 (ví dụ 000.00.12.H49).",

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from meetings.errors import ValidationError
 from meetings.people import Role
+from meetings.text import refuse_nul
 from meetings.units import UnitLevel
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -35,7 +36,7 @@ LEVEL_ALIASES: dict[str, UnitLevel] = {
 
 def clean_text(value: str, field: str, label: str, max_length: int, *, required: bool = False) -> str:
     """Strip ``value`` (Unicode NFC, so the same Vietnamese word compares equal however it was typed)."""
-    text = unicodedata.normalize("NFC", value).strip()
+    text = unicodedata.normalize("NFC", refuse_nul(value, field, label)).strip()
     if required and not text:
         raise ValidationError(f"{label} không được để trống.", field=field)
     if len(text) > max_length:
@@ -45,7 +46,7 @@ def clean_text(value: str, field: str, label: str, max_length: int, *, required:
 
 def clean_email(value: str, field: str = "email") -> str:
     """A syntactically valid address (no DNS look-up), or empty."""
-    text = value.strip()
+    text = refuse_nul(value, field, "Địa chỉ thư điện tử").strip()
     if not text:
         return ""
     try:
@@ -55,7 +56,7 @@ def clean_email(value: str, field: str = "email") -> str:
 
 
 def clean_username(value: str) -> str:
-    username = value.strip().lower()
+    username = refuse_nul(value, "username", "Tên đăng nhập").strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError(
             f"Tên đăng nhập «{value.strip()}» không hợp lệ: 2–80 ký tự, chỉ chữ thường không dấu, số và . _ -, "
@@ -67,7 +68,7 @@ def clean_username(value: str) -> str:
 
 def clean_abbreviation(value: str) -> str:
     """The agency abbreviation used in document symbols (``12/BB-UBND``): one word, no ``/``."""
-    text = unicodedata.normalize("NFC", value).strip()
+    text = unicodedata.normalize("NFC", refuse_nul(value, "abbreviation", "Tên viết tắt")).strip()
     if not text:
         raise ValidationError("Tên viết tắt của cơ quan không được để trống.", field="abbreviation")
     if len(text) > 30 or re.search(r"[\s/]", text):
@@ -79,14 +80,14 @@ def clean_abbreviation(value: str) -> str:
 
 
 def clean_language(value: str) -> str:
-    text = value.strip().lower() or "vi"
+    text = refuse_nul(value, "language", "Ngôn ngữ").strip().lower() or "vi"
     if text not in LANGUAGES:
         raise ValidationError(f"Ngôn ngữ phải là một trong: {', '.join(LANGUAGES)}.", field="language")
     return text
 
 
 def parse_level(value: UnitLevel | str) -> UnitLevel:
-    text = unicodedata.normalize("NFC", str(value)).strip().lower()
+    text = unicodedata.normalize("NFC", refuse_nul(str(value), "level", "Cấp đơn vị")).strip().lower()
     try:
         return UnitLevel(text)
     except ValueError:
@@ -104,7 +105,7 @@ def parse_roles(values: Iterable[Role | str] | str) -> frozenset[Role]:
     items = re.split(r"[\s,;]+", values) if isinstance(values, str) else list(values)
     roles: set[Role] = set()
     for item in items:
-        text = str(item).strip().lower()
+        text = refuse_nul(str(item), "roles", "Vai trò").strip().lower()
         if not text:
             continue
         try:

@@ -15,6 +15,7 @@ from meetings.access import require_manage_calendar
 from meetings.audit import record
 from meetings.errors import NotFound, ValidationError
 from meetings.people import Person
+from meetings.text import refuse_nul
 
 
 class Holiday(SQLModel, table=True):
@@ -118,7 +119,7 @@ def format_day(d: date) -> str:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = " ".join(refuse_nul(name, "name", "Tên ngày nghỉ/làm bù").split())
     if len(name) > 200:
         raise ValidationError("Tên ngày nghỉ/làm bù dài quá 200 ký tự.", field="name")
     return name

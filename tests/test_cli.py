@@ -72,6 +72,18 @@ def test_import_bad_row_exits_2_with_one_line(env: str, tmp_path: Path, capsys: 
         assert session.exec(select(Unit)).all() == []
 
 
+def test_import_nul_character_exits_2(env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """PostgreSQL cannot store a NUL: the row is refused by name, not a traceback from the database."""
+    path = tmp_path / "danhba.csv"
+    path.write_text(GOOD_CSV.replace("Lò Thị Hoa", "Lò Thị\x00Hoa"), encoding="utf-8")
+    assert main(["directory", "import", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "line 5: Trường full_name chứa ký tự NUL (\\u0000), không lưu được.\n"
+    with _session(env) as session:
+        assert session.exec(select(Unit)).all() == []
+
+
 @pytest.mark.parametrize(
     ("name", "content", "error"),
     [
