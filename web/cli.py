@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     from web import cli_directory  # imported here: it imports this module
 
     cli_directory.add_commands(sub)
+    from web.room import cli as room_cli
+
+    room_cli.add_commands(sub)
 
     from media.bench.command import add_bench_command
     from web import cli_mail
