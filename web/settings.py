@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     media_ice_servers: list[str] = Field(default_factory=list)
     # The meeting room: audio slots per participant (the loudest sites heard at once, open mode).
     room_audio_slots: int = Field(default=4, ge=1, le=8)
+
+    @field_validator("filing_status_codes")
+    @classmethod
+    def _known_filing_states(cls, value: str) -> str:
+        from meetings.records.edxml_status import StatusCodes
+
+        StatusCodes.parse(value)  # a ValueError naming the unknown state stops the start
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

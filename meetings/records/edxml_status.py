@@ -87,7 +87,8 @@ class StatusCodes:
             try:
                 state = FilingState(name.strip())
             except ValueError:
-                raise ValueError(f"unknown filing state {name.strip()!r} in {text!r}") from None
+                known = ", ".join(s.value for s in FilingState if s is not FilingState.UNKNOWN)
+                raise ValueError(f"unknown filing state {name.strip()!r} in {text!r} (known: {known})") from None
             if not sep or not code.strip():
                 raise ValueError(f"no code for {name.strip()!r} in {text!r}")
             codes[code.strip()] = state

@@ -100,3 +100,8 @@ def test_filed_through_the_apps_worker_and_statuses_come_back(app: Starlette, tm
             (filed,) = meeting_filing(session, meeting.id or 0)
             assert filed.delivered and [s.state for s in filed.statuses] == ["arrived", "registered"]
             assert len(session.exec(select(FilingStatusRecord)).all()) == 2
+
+
+def test_a_misspelt_status_setting_stops_the_start_with_the_states_known() -> None:
+    with pytest.raises(ValueError, match=r"unknown filing state 'arived'.*known: arrived, rejected"):
+        Settings(filing_status_codes="arived=01")
