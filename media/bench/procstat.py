@@ -60,8 +60,11 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def udp_drops(pid: int) -> int:
-    """Datagrams the kernel dropped because the UDP sockets of ``pid``'s tree were full (not read in time)."""
+def udp_drops(pid: int) -> dict[str, int]:
+    """Per UDP socket (by inode) of ``pid``'s tree: datagrams the kernel dropped because it was full.
+
+    Compare two readings with :func:`drops_between`: sockets come and go, so only those in both count.
+    """
     inodes: set[str] = set()
     for each in tree(pid):
         try:
@@ -74,7 +77,7 @@ def udp_drops(pid: int) -> int:
                     inodes.add(target[8:-1])
         except OSError:
             continue
-    drops = 0
+    drops: dict[str, int] = {}
     for table in ("/proc/net/udp", "/proc/net/udp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
@@ -83,8 +86,12 @@ def udp_drops(pid: int) -> int:
         for line in lines:
             fields = line.split()
             if len(fields) > 12 and fields[9] in inodes:
-                drops += int(fields[-1])
+                drops[fields[9]] = int(fields[-1])
     return drops
+
+
+def drops_between(before: dict[str, int], after: dict[str, int]) -> int:
+    return sum(after[inode] - before[inode] for inode in after.keys() & before.keys())
 
 
 def runqueue_wait(pid: int) -> float:

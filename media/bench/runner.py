@@ -138,12 +138,13 @@ async def run_cell(
         diagnostics["server_runqueue_wait"] = round(
             (procstat.runqueue_wait(server.pid) - waited_start) / (t_end - t_start), 3
         )
-        diagnostics["kernel_drops_server"] = drops_end[0] - drops_start[0]
-        diagnostics["kernel_drops_load"] = sum(drops_end[1:]) - sum(drops_start[1:])
+        diagnostics["kernel_drops_server"] = procstat.drops_between(drops_start[0], drops_end[0])
+        diagnostics["kernel_drops_load"] = sum(map(procstat.drops_between, drops_start[1:], drops_end[1:]))
         forwarded_end = await forwarded_packets(server) if kind == "giaoban" else None
         for load in loads:
             await load.send("window_end")
         results = [await load.expect("result") for load in loads]
+        diagnostics["server_responsive"] = await responsive(server)
         if kind == "giaoban":
             diagnostics.update(await server_diagnostics(server))
     finally:
@@ -183,6 +184,18 @@ async def run_cell(
         "first_frames_ms": sorted(round(f) for f in firsts if f is not None),
         **diagnostics,
     }
+
+
+async def responsive(server: MediaProcess) -> bool:
+    """Whether the server still answers its control API within 5 s (a stalled event loop does not)."""
+    client = MediaClient(server.url, server.token)
+    try:
+        await asyncio.wait_for(client.connect(), 5)
+        return bool(await client.call("ping", timeout=5) == "pong")
+    except (TimeoutError, OSError, ConnectionError):
+        return False
+    finally:
+        await client.close()
 
 
 async def forwarded_packets(server: MediaProcess) -> int:
