@@ -37,6 +37,7 @@ from media.client import MediaClient
 
 ROOM = "bench"
 WARM_TIMEOUT = 45.0
+JUDGE_LAG = 0.3  # frames first seen this close to the end of the window are not judged (they may yet complete)
 
 MAX_BUNDLE = RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
@@ -213,6 +214,7 @@ class Load:
         for counter in self.counters():
             counter.in_window = True
             counter.window_packets = 0
+            counter.frames.clear()  # only frames first seen in the window count
             counter.done.clear()
         self.window = (now, now)
         self._wall_start = int(time.time() * 1_000_000)
@@ -232,7 +234,8 @@ class Load:
                 }
                 if counter.kind == "video":
                     frames, freeze = displayed(counter, start, end)
-                    entry.update(frames=frames, fps=frames / (end - start), longest_freeze_ms=freeze * 1000)
+                    judged = end - JUDGE_LAG - start
+                    entry.update(frames=frames, fps=frames / judged, longest_freeze_ms=freeze * 1000)
                 streams.append(entry)
         first_frames = []
         for site in self.sites:
@@ -291,12 +294,14 @@ def displayed(counter: StreamCounter, start: float, end: float) -> tuple[int, fl
     that never completes stops the picture until the next keyframe. Frames first seen in the last
     300 ms are not judged yet.
     """
-    horizon = end - 0.3
+    horizon = end - JUDGE_LAG
     decodable = True
     last = start
     longest = 0.0
     shown = 0
     for frame in sorted(counter.window_frames() + list(counter.frames.values()), key=lambda f: f.seen):
+        if frame.seen < start:
+            continue
         if frame.seen > horizon:
             break
         if frame.complete and (decodable or frame.keyframe):
