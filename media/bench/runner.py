@@ -104,7 +104,7 @@ async def run_cell(
     url = await server.start()
     assert server.pid is not None
     common = ["--scenario", scenario, "--sites", str(sites), "--audio-slots", str(audio_slots), "--url", url]
-    common += ["--token", server.token]
+    common += [f"--token={server.token}"]  # a token may start with "-"
     loads = [LoadProcess(["--role", "probe", *common])]
     loads += [LoadProcess(["--role", "bulk", "--part", str(i), "--parts", str(parts), *common]) for i in range(parts)]
     diagnostics: dict[str, Any] = {}
