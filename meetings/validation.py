@@ -45,14 +45,19 @@ def clean_text(value: str, field: str, label: str, max_length: int, *, required:
 
 
 def clean_email(value: str, field: str = "email") -> str:
-    """A syntactically valid address (no DNS look-up), or empty."""
+    """A syntactically valid address (no DNS look-up), or empty.
+
+    The part before the @ must be ASCII: official mail servers do not all speak SMTPUTF8, and the mailer
+    refuses such addresses, so they are refused here, when a person can still correct them.
+    """
     text = refuse_nul(value, field, "Địa chỉ thư điện tử").strip()
     if not text:
         return ""
     try:
-        return validate_email(text, check_deliverability=False).normalized
+        return validate_email(text, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as exc:
-        raise ValidationError(f"Địa chỉ thư điện tử «{text}» không hợp lệ: {exc}", field=field) from exc
+        hint = " Phần trước dấu @ chỉ dùng chữ không dấu, số và . _ -." if not text.partition("@")[0].isascii() else ""
+        raise ValidationError(f"Địa chỉ thư điện tử «{text}» không hợp lệ: {exc}{hint}", field=field) from exc
 
 
 def clean_username(value: str) -> str:
