@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
+from meetings.documents import DocumentStore
 from web.settings import Settings
 
 
@@ -25,6 +26,14 @@ class AppContext:
     def session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+
+def document_store(settings: Settings) -> DocumentStore:
+    """Where meeting documents are kept: ``documents/`` in the data folder, with the configured upload limit.
+
+    The one definition: the pages, the API and the mail deliverer must all read the same files.
+    """
+    return DocumentStore(root=settings.data_dir / "documents", max_bytes=settings.max_upload_mb * 1024 * 1024)
 
 
 def ctx(conn: HTTPConnection) -> AppContext:

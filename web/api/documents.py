@@ -8,19 +8,12 @@ from __future__ import annotations
 from starlette.responses import FileResponse
 
 from meetings import documents, scheduling
-from meetings.documents import DocumentStore
 from meetings.errors import NotFound
 from meetings.meeting import Document
 from web.api.meeting_models import DocumentOut
 from web.api.problems import ApiProblem
 from web.api.routing import Call, Operation
-from web.context import AppContext
-
-
-def document_store(context: AppContext) -> DocumentStore:
-    """The same store the pages use: ``documents/`` in the data folder, the configured upload limit."""
-    settings = context.settings
-    return DocumentStore(root=settings.data_dir / "documents", max_bytes=settings.max_upload_mb * 1024 * 1024)
+from web.context import document_store
 
 
 def _of_meeting(call: Call) -> Document:
@@ -49,7 +42,7 @@ def upload_document(call: Call) -> DocumentOut:
         raise ApiProblem(
             415, f"Không nhận tệp «{name}»: chỉ nhận các loại tệp {documents.allowed_extensions()}.", field="file"
         )
-    store = document_store(call.context)
+    store = document_store(call.context.settings)
     document = documents.add_document(
         call.session, call.person, meeting_id, upload.filename, upload.content_type, upload.data, store
     )
@@ -63,7 +56,9 @@ def get_document(call: Call) -> DocumentOut:
 def download_document(call: Call) -> FileResponse:
     document = _of_meeting(call)
     assert document.id is not None
-    document, path = documents.open_document(call.session, call.person, document.id, document_store(call.context))
+    document, path = documents.open_document(
+        call.session, call.person, document.id, document_store(call.context.settings)
+    )
     return FileResponse(
         path,
         media_type=document.content_type,
@@ -75,7 +70,7 @@ def download_document(call: Call) -> FileResponse:
 def remove_document(call: Call) -> None:
     document = _of_meeting(call)
     assert document.id is not None
-    documents.remove_document(call.session, call.person, document.id, document_store(call.context))
+    documents.remove_document(call.session, call.person, document.id, document_store(call.context.settings))
 
 
 _DOCUMENT = "/meetings/{meeting_id:int}/documents/{document_id:int}"

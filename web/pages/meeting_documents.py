@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import Session
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
@@ -12,7 +12,7 @@ from meetings.errors import DomainError, NotFound
 from meetings.meeting import Document
 from meetings.people import Person
 from web.auth import require_person
-from web.context import ctx
+from web.context import ctx, document_store
 from web.i18n import translate
 from web.pages.common import db, path_id
 from web.pages.forms import files, see_other
@@ -21,15 +21,10 @@ from web.pages.meetings import render_meeting_page
 FIELD = "documents"
 
 
-def document_store(conn: HTTPConnection) -> documents.DocumentStore:
-    settings = ctx(conn).settings
-    return documents.DocumentStore(root=settings.data_dir / "documents", max_bytes=settings.max_upload_mb * 1024 * 1024)
-
-
 def store_uploads(request: Request, session: Session, person: Person, meeting_id: int) -> Response | None:
     """Attach the files posted in the ``documents`` field; on the first refusal, the meeting page with the
     reason beside the upload field (files before it are kept)."""
-    store = document_store(request)
+    store = document_store(ctx(request).settings)
     for upload in files(request, FIELD):
         data = upload.file.read()
         try:
@@ -53,7 +48,9 @@ def upload(request: Request) -> Response:
 def download(request: Request) -> Response:
     person = require_person(request)
     with db(request) as session:
-        document, path = documents.open_document(session, person, path_id(request, "doc"), document_store(request))
+        document, path = documents.open_document(
+            session, person, path_id(request, "doc"), document_store(ctx(request).settings)
+        )
     if document.meeting_id != path_id(request):
         raise NotFound("Không tìm thấy tài liệu.")
     # Always a download, never shown inline: an uploaded file must not run as a page of ours.
@@ -68,7 +65,7 @@ def remove(request: Request) -> Response:
         document = session.get(Document, document_id)
         if document is None or document.meeting_id != meeting_id:
             raise NotFound("Không tìm thấy tài liệu.")
-        documents.remove_document(session, person, document_id, document_store(request))
+        documents.remove_document(session, person, document_id, document_store(ctx(request).settings))
     return see_other(f"/meetings/{meeting_id}")
 
 
