@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +17,7 @@ from meetings import db
 from meetings.accounts import authenticate, person_for_token
 from meetings.people import Person
 from meetings.units import Unit
-from web.cli import main
+from web.cli import EXIT_BROKEN_PIPE, main, reader_gone
 
 GOOD_CSV = """type,code,name,level,parent,unit,username,full_name,roles
 unit,000.00.05.H37,UBND huyện Ngọc Khê,district,,,,,
@@ -145,3 +148,32 @@ def test_demo_if_empty_leaves_a_real_directory_alone(
     assert capsys.readouterr().out == "the directory is not empty: demo not seeded\n"
     with _session(env) as session:
         assert [p.username for p in session.exec(select(Person)).all()] == ["cb.tanlap"]
+
+
+def test_reader_gone_only_when_the_pipe_has_no_reader(capsys: pytest.CaptureFixture[str]) -> None:
+    read_end, write_end = os.pipe()
+    with open(write_end, "w") as stream:
+        assert not reader_gone(stream)
+        os.close(read_end)
+        assert reader_gone(stream)
+    assert not reader_gone(sys.stdout)  # captured: not a pipe at all
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """``giaoban … | head``: once the reader has gone, no traceback, the exit code of a tool killed by SIGPIPE."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "GIAOBAN_DATA_DIR": str(tmp_path / "var")}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "web.cli", "db", "upgrade"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == EXIT_BROKEN_PIPE == 141
+    assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr, done.stderr.decode()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import select
 import sys
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from pydantic import ValidationError as SettingsError
 
@@ -76,15 +79,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a Unix tool killed by SIGPIPE exits with (128 + 13), as ``yes | head`` does.
+EXIT_BROKEN_PIPE = 141
+
+
+def reader_gone(stream: TextIO) -> bool:
+    """Whether whoever reads ``stream``, a pipe, has gone (``giaoban demo | head`` once head has its lines)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & select.POLLERR for _fd, events in poller.poll(0))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        args = parser.parse_args(argv)  # inside: ``--help | head`` writes too
+        func: Callable[[argparse.Namespace], int] = args.func
+        code = func(args)
+        sys.stdout.flush()  # here, where a closed pipe can be caught, not in the interpreter's exit
+        return code
     except UsageError as exc:
         print(f"giaoban: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        if not reader_gone(sys.stdout):
+            raise  # another pipe or socket broke: a real error
+        # Quietly, like other tools; stdout goes to /dev/null so the final flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":
