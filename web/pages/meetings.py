@@ -24,6 +24,7 @@ from web.auth import require_person
 from web.i18n import translate
 from web.pages.common import db, local_zone, now, path_id
 from web.pages.forms import number, see_other, text
+from web.room.pages import room_card
 from web.templating import render
 
 
@@ -158,6 +159,10 @@ def render_meeting_page(
     person = require_person(request)
     with db(request) as session:
         context = _detail_context(session, person, meeting_id, local_zone(request))
+        # The on-line room: the join button and the sites' join links (web.room).
+        meeting = context["m"]
+        assert isinstance(meeting, Meeting)
+        context["room"] = room_card(request, session, person, meeting)
     context["errors"] = errors or {}
     context["reason"] = text(request, "reason") if request.method == "POST" else ""
     return render(request, "meetings/detail.html", context, status_code=status_code)

@@ -72,12 +72,14 @@ class Rooms:
         self.rooms: dict[str, MeetingRoom] = {}
         self.media = MediaLink(self.settings, self._on_media_event, self._on_media_restart)
         self._ticker: asyncio.Task[None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         # Seconds a participant's media may take to connect after the answer before it is dropped.
         self.connect_timeout = protocol.CONNECT_TIMEOUT
 
     # ---------- lifecycle ----------
 
     async def start(self, *, start_media: bool) -> None:
+        self.loop = asyncio.get_running_loop()  # the app's loop: other threads (tests, tools) call into it
         if start_media:
             self.media.start_soon()
         self._ticker = asyncio.create_task(self._tick(), name="giaoban-rooms")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
 from starlette.applications import Starlette
 
 from meetings import directory, rooms, scheduling
@@ -23,7 +24,7 @@ from meetings.directory import SiteDraft, UnitDraft
 from meetings.meeting import Meeting, MeetingKind
 from meetings.scheduling import MeetingDraft
 from meetings.units import Site, UnitLevel
-from tests.web.conftest import Directory
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, Directory
 from web.room.bots import Bot
 from web.room.rooms import Rooms
 from web.room.tokens import JoinGrant, make_token, person_token, site_token
@@ -155,3 +156,36 @@ async def served(app: Starlette) -> AsyncIterator[Served]:
 
 async def stop_all(*bots: Bot) -> None:
     await asyncio.gather(*(b.stop() for b in bots))
+
+
+# ---------- browsers ----------
+
+
+@pytest.fixture(scope="session")
+def room_chromium() -> Iterator[Browser]:
+    """Chromium as for the other browser tests, plus: screen capture picks the screen by itself, media may
+    play without a click."""
+    args = [
+        *CHROMIUM_ARGS,
+        "--auto-select-desktop-capture-source=Entire screen",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(room_chromium: Browser) -> Iterator[Callable[[], Page]]:
+    contexts = []
+
+    def make() -> Page:
+        context = room_chromium.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

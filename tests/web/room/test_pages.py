@@ -1,0 +1,101 @@
+"""The room's pages through the test client: the meeting page's card (who sees which links), the room pages'
+refusals, and the device-check report's validation."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from meetings.rooms import DeviceCheck
+from tests.web.conftest import Directory, log_in, token_for
+from tests.web.room.conftest import room_world
+from web.room import join_link
+from web.room.tokens import JoinGrant, read_token
+
+
+def links_on(html: str) -> list[str]:
+    return re.findall(r'class="room-link" readonly value="([^"]+)"', html)
+
+
+def test_the_meeting_page_offers_the_room_and_the_links_to_those_who_run_it(
+    app: Starlette, client: TestClient, people: Directory
+) -> None:
+    world = room_world(app, people)
+    log_in(client, "thuky")
+    html = client.get(f"/meetings/{world.meeting_id}").text
+    assert 'id="enter-room"' in html
+    assert "Kiểm tra thiết bị và vào phòng chờ" in html
+    links = links_on(html)
+    assert len(links) == 3
+    # Each is the site's signed link, the very one join_link() gives the invitation mail.
+    ctx = app.state.ctx
+    expected = [join_link(ctx.settings, ctx.secret_key, world.meeting, s) for s in world.sites]
+    assert links == expected
+    grant = read_token(ctx.secret_key, links[1].rsplit("/", 1)[1], now=datetime.now(UTC))
+    assert (grant.kind, grant.meeting_id, grant.site_id) == ("site", world.meeting_id, world.sites[1].id)
+    assert grant.expires == world.meeting.end_at + timedelta(minutes=ctx.settings.join_token_minutes)
+
+    client.post("/logout", data={"csrf_token": token_for(client)})
+    log_in(client, "canbo.a")
+    html = client.get(f"/meetings/{world.meeting_id}").text
+    assert "Tham dự với tư cách: Hội trường xã Bum Nưa" in html
+    assert links_on(html) == []  # a site official, not its IT officer
+
+
+def test_room_pages_refuse_clearly(app: Starlette, client: TestClient, people: Directory) -> None:
+    world = room_world(app, people)
+    response = client.get(f"/meetings/{world.meeting_id}/room", follow_redirects=False)
+    assert response.status_code == 303  # log in first
+    response = client.get("/join/not-a-token")
+    assert response.status_code == 403
+    assert "Đường dẫn vào phòng họp không hợp lệ" in response.text
+    expired = world.token(
+        JoinGrant("site", world.meeting_id, world.sites[1].id, None, datetime.now(UTC) - timedelta(seconds=1))
+    )
+    response = client.get(f"/join/{expired}")
+    assert response.status_code == 403 and "đã hết hạn" in response.text
+    response = client.get(f"/join/{world.site_token(world.sites[1])}")
+    assert response.status_code == 200
+    assert 'id="room-config"' in response.text and "Hội trường xã Bum Nưa" in response.text
+    # The room's page carries no inline script: its configuration is inert JSON.
+    assert re.search(r"<script>(?!\s*</script>)", response.text) is None
+
+
+def test_the_device_check_report_is_validated(app: Starlette, client: TestClient, people: Directory) -> None:
+    world = room_world(app, people)
+    csrf = token_for(client, "/login")
+    headers = {"X-CSRF-Token": csrf, "Content-Type": "application/json"}
+    good = {
+        "token": world.site_token(world.sites[1]),
+        "camera": "ok",
+        "microphone": "refused",
+        "speaker": "heard",
+        "mic_peak": 37,
+        "camera_label": "USB Camera",
+        "browser": "Chrome",
+    }
+    assert client.post("/room/checks", content=json.dumps(good), headers=headers).status_code == 201
+    for body, status in (
+        ("not json", 422),
+        ("[1]", 422),
+        (json.dumps({**good, "token": "forged"}), 403),
+        (json.dumps({**good, "camera": "splendid"}), 422),
+        (json.dumps({**good, "mic_peak": 1000}), 422),
+        (json.dumps({**good, "mic_peak": "loud"}), 422),
+        (json.dumps({**good, "browser": ["x"]}), 422),
+    ):
+        response = client.post("/room/checks", content=body, headers=headers)
+        assert response.status_code == status, body
+        assert response.json()["error"]
+    # Without the CSRF header the page's script would be forgeable from another site: refused.
+    assert client.post("/room/checks", content=json.dumps(good)).status_code == 403
+    with app.state.ctx.session() as session:
+        checks = session.exec(select(DeviceCheck)).all()
+    assert [(c.site_id, c.meeting_id, c.camera, c.microphone, c.mic_peak) for c in checks] == [
+        (world.sites[1].id, world.meeting_id, "ok", "refused", 37)
+    ]
