@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 # As a browser does: ask again every 60 ms, six times at most; with too much missing, ask for a keyframe instead.
@@ -92,7 +91,7 @@ class StreamCounter:
             if frame.complete or now - frame.seen > 2.0:
                 self.done.append(frame)
                 del self.frames[timestamp]
-        if not self.in_window and len(self.done) > 200:
+        if not self.in_window and len(self.done) > 200:  # outside a window, keep only a little history
             del self.done[:-50]
 
     def due_nacks(self, now: float) -> list[int]:
@@ -111,8 +110,8 @@ class StreamCounter:
         return ask[:200]
 
     def window_frames(self) -> list[Frame]:
-        self._retire(time.monotonic() + 10)
-        return self.done
+        """Every frame first seen since the window started, complete or not (read after the window)."""
+        return self.done + list(self.frames.values())
 
 
 def _descriptor_size(payload: bytes) -> int:

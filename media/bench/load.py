@@ -299,7 +299,7 @@ def displayed(counter: StreamCounter, start: float, end: float) -> tuple[int, fl
     last = start
     longest = 0.0
     shown = 0
-    for frame in sorted(counter.window_frames() + list(counter.frames.values()), key=lambda f: f.seen):
+    for frame in sorted(counter.window_frames(), key=lambda f: f.seen):
         if frame.seen < start:
             continue
         if frame.seen > horizon:

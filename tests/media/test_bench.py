@@ -70,3 +70,21 @@ def test_the_bench_command_writes_every_key(tmp_path: Path) -> None:
     assert "baseline" in report
     assert report["forwarded_streams"] == 2
     assert "relay_cores" in done.stdout
+
+
+def test_a_long_window_keeps_every_frame() -> None:
+    counter = StreamCounter("video", "x", 1, None)
+    counter.in_window = True
+    seq = 0
+    for index in range(400):  # 400 frames of 3 packets: far more than kept outside a window
+        for part in range(3):
+            start = b"\x90" if part == 0 else b"\x80"
+            keyframe = b"\x00" if index % 15 == 0 else b"\x01"
+            payload = start + b"\x80\x80\x00" + (keyframe if part == 0 else b"\x01")
+            counter.on_packet(seq, index * 6000, int(part == 2), payload, 100.0 + index / 15)
+            seq += 1
+    counter.in_window = False
+    assert len(counter.window_frames()) == 400
+    shown, freeze = displayed(counter, start=100.0, end=100.0 + 400 / 15)
+    assert shown >= 390
+    assert freeze < 0.1
