@@ -2,12 +2,19 @@
 
 Only hashes are stored. An API token's plaintext is shown once, when it is made; the database keeps its
 SHA-256, which is enough because the token itself is 256 random bits (no need for a slow hash).
+
+Password hashing is slow on purpose (about a quarter of a second per hash). The functions that hash take
+the ``hasher`` to use, by default the standard one; a test suite that seeds many people passes the
+``fast-insecure-for-tests`` profile's hasher instead (the application's settings refuse that profile outside
+the test environment). Verifying needs no hasher: a hash carries its own parameters.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -22,14 +29,34 @@ from meetings.types import utcnow
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so a wrong username costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("giaoban-no-such-user")
+
+class HashProfile(StrEnum):
+    STANDARD = "standard"
+    FAST_INSECURE_FOR_TESTS = "fast-insecure-for-tests"
 
 
-def hash_password(password: str) -> str:
+_HASHERS = {
+    # The library's defaults: RFC 9106's low-memory choice, 3 passes over 64 MiB with 4 lanes.
+    HashProfile.STANDARD: PasswordHasher(),
+    # The cheapest parameters argon2 accepts: for test suites only, never for a real password.
+    HashProfile.FAST_INSECURE_FOR_TESTS: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
+
+
+def password_hasher(profile: HashProfile | str = HashProfile.STANDARD) -> PasswordHasher:
+    """The hasher of ``profile`` (one instance per profile)."""
+    return _HASHERS[HashProfile(profile)]
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified against when the username is unknown, so a wrong username costs as long as a wrong password.
+    return hasher.hash("giaoban-no-such-user")
+
+
+def hash_password(password: str, *, hasher: PasswordHasher | None = None) -> str:
     """An argon2id hash of ``password`` (salted; two calls give different strings)."""
-    return _hasher.hash(password)
+    return (hasher or password_hasher()).hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -37,7 +64,8 @@ def verify_password(password_hash: str, password: str) -> bool:
     if not password_hash:
         return False
     try:
-        return _hasher.verify(password_hash, password)
+        # Any PasswordHasher verifies any argon2 hash: the parameters are read from the hash itself.
+        return password_hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -47,25 +75,28 @@ def normalize_username(username: str) -> str:
     return username.strip().lower()
 
 
-def authenticate(session: Session, username: str, password: str) -> Person | None:
+def authenticate(
+    session: Session, username: str, password: str, *, hasher: PasswordHasher | None = None
+) -> Person | None:
     """The active person with this username and password, or None.
 
     A person without a password (imported, not yet set) cannot log in. When the stored hash was made with
-    weaker parameters than today's, it is upgraded on the way.
+    other parameters than ``hasher``'s (by default the standard ones), it is remade with them on the way.
     """
+    hasher = hasher or password_hasher()
     # No username holds a NUL (and PostgreSQL could not even be asked about one): an unknown user.
     person = None
     if NUL not in username:
         person = session.exec(select(Person).where(Person.username == normalize_username(username))).first()
     if person is None or not person.password_hash:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(hasher), password)
         return None
     if not verify_password(person.password_hash, password):
         return None
     if not person.active:
         return None
-    if _hasher.check_needs_rehash(person.password_hash):
-        person.password_hash = hash_password(password)
+    if hasher.check_needs_rehash(person.password_hash):
+        person.password_hash = hash_password(password, hasher=hasher)
         session.add(person)
         session.commit()
     return person
@@ -79,10 +110,17 @@ def check_password_policy(password: str) -> None:
         raise ValidationError("Mật khẩu quá dài.", field="password")
 
 
-def set_password(session: Session, person: Person, password: str, *, actor: Person | None = None) -> None:
+def set_password(
+    session: Session,
+    person: Person,
+    password: str,
+    *,
+    actor: Person | None = None,
+    hasher: PasswordHasher | None = None,
+) -> None:
     """Check the policy, store a new hash and record it in the audit log; commits."""
     check_password_policy(password)
-    person.password_hash = hash_password(password)
+    person.password_hash = hash_password(password, hasher=hasher)
     session.add(person)
     audit.record(session, actor.id if actor else None, "set_password", "person", person.id)
     session.commit()

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
 from meetings import audit
@@ -181,10 +182,12 @@ def demo_present(session: Session) -> bool:
     return unit_by_code(session, DISTRICT_CODE) is not None
 
 
-def seed_demo(session: Session) -> list[DemoLogin]:
-    """Add whatever of the demo directory and holidays is missing, in one transaction; return the log-ins."""
+def seed_demo(session: Session, *, hasher: PasswordHasher | None = None) -> list[DemoLogin]:
+    """Add whatever of the demo directory and holidays is missing, in one transaction; return the log-ins.
+
+    ``hasher`` hashes the demo passwords (see :func:`meetings.accounts.password_hasher`)."""
     try:
-        _seed(session)
+        _seed(session, hasher)
         session.commit()
     except BaseException:
         session.rollback()
@@ -192,7 +195,7 @@ def seed_demo(session: Session) -> list[DemoLogin]:
     return demo_logins()
 
 
-def _seed(session: Session) -> None:
+def _seed(session: Session, hasher: PasswordHasher | None) -> None:
     ids: dict[str, int] = {}
     for draft, parent_code in _units():
         unit = unit_by_code(session, draft.code)
@@ -222,7 +225,7 @@ def _seed(session: Session) -> None:
             roles=account.roles,
         )
         person, _ = save_person(session, None, person_draft)
-        person.password_hash = hash_password(demo_password(account.username))
+        person.password_hash = hash_password(demo_password(account.username), hasher=hasher)
         session.add(person)
     known = {h.day for h in session.exec(select(Holiday)).all()}
     for day, name in HOLIDAYS:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlmodel import Session
 
 from meetings import audit
@@ -102,10 +103,16 @@ def format_for(path: Path, fmt: str | None = None) -> str:
 
 
 def import_directory(
-    session: Session, source: Path | str | bytes, fmt: str | None = None, *, actor: Person | None = None
+    session: Session,
+    source: Path | str | bytes,
+    fmt: str | None = None,
+    *,
+    actor: Person | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> ImportReport:
     """Import a directory file (a path, its bytes, or its text) in ``fmt`` ("json" or "csv"; for a path, the
-    extension decides when ``fmt`` is None). Commits on success; raises DirectoryImportError otherwise."""
+    extension decides when ``fmt`` is None). Commits on success; raises DirectoryImportError otherwise.
+    Initial passwords are hashed with ``hasher`` (see :func:`meetings.accounts.password_hasher`)."""
     if isinstance(source, Path):
         fmt = format_for(source, fmt)
         source = source.read_bytes()
@@ -131,7 +138,7 @@ def import_directory(
         for row in (r for r in rows if r.kind == "site"):
             _guarded(problems, row, lambda r: report.sites.add(_import_site(session, actor, r)))
         for row in (r for r in rows if r.kind == "person"):
-            _guarded(problems, row, lambda r: report.people.add(_import_person(session, actor, r)))
+            _guarded(problems, row, lambda r: report.people.add(_import_person(session, actor, r, hasher)))
         if problems:
             raise DirectoryImportError(problems)
         audit.record(
@@ -260,7 +267,7 @@ def _import_site(session: Session, actor: Person | None, row: ImportRow) -> Outc
     return save_site(session, actor, draft, site)[1]
 
 
-def _import_person(session: Session, actor: Person | None, row: ImportRow) -> Outcome:
+def _import_person(session: Session, actor: Person | None, row: ImportRow, hasher: PasswordHasher | None) -> Outcome:
     username = _text(row, "username")
     if not username:
         raise ValidationError("Thiếu tên đăng nhập.", field="username")
@@ -290,7 +297,7 @@ def _import_person(session: Session, actor: Person | None, row: ImportRow) -> Ou
     person, outcome = save_person(session, actor, draft, person)
     # An initial password only: a password the person has since set is never overwritten.
     if password and not person.password_hash:
-        person.password_hash = hash_password(password)
+        person.password_hash = hash_password(password, hasher=hasher)
         session.add(person)
         audit.record(session, actor.id if actor else None, "set_password", "person", person.id)
         outcome = "created" if outcome == "created" else "updated"

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, select
 
 from meetings import db
-from meetings.accounts import authenticate, person_for_token
+from meetings.accounts import authenticate, password_hasher, person_for_token
 from meetings.people import Person
 from meetings.units import Unit
 from web.cli import EXIT_BROKEN_PIPE, main, reader_gone
@@ -31,6 +31,9 @@ person,,,,,000.01.05.H37,cb.tanlap,Lò Thị Hoa,site_official
 def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("GIAOBAN_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("GIAOBAN_DATABASE_URL", database_url)
+    # The demo hashes 23 passwords: the cheap profile, which only the test environment accepts.
+    monkeypatch.setenv("GIAOBAN_ENVIRONMENT", "test")
+    monkeypatch.setenv("GIAOBAN_PASSWORD_HASH_PROFILE", "fast-insecure-for-tests")
     return database_url
 
 
@@ -134,7 +137,8 @@ def test_demo_if_empty_then_token_and_password(
     with _session(env) as session:
         admin = person_for_token(session, token)
         assert admin is not None and admin.username == "admin"
-        assert authenticate(session, "chutich", "mat-khau-moi-2026") is not None
+        fast = password_hasher("fast-insecure-for-tests")
+        assert authenticate(session, "chutich", "mat-khau-moi-2026", hasher=fast) is not None
 
 
 def test_demo_if_empty_leaves_a_real_directory_alone(

@@ -14,12 +14,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
 from meetings import db
+from meetings.accounts import password_hasher
 from meetings.errors import DomainError
 from meetings.units import Unit
 from web.cli import UsageError, _settings
+
+
+def _hasher() -> PasswordHasher:
+    """The password hasher of the configured profile (GIAOBAN_PASSWORD_HASH_PROFILE)."""
+    return password_hasher(_settings().password_hash_profile)
 
 
 @contextmanager
@@ -49,7 +56,7 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
     with _session() as session:
         try:
-            report = import_directory(session, data, fmt)
+            report = import_directory(session, data, fmt, hasher=_hasher())
         except DirectoryImportError as exc:
             for line, message in exc.problems:
                 print(f"line {line}: {message}", file=sys.stderr)
@@ -94,7 +101,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
         if person is None:
             raise UsageError(f"no such user: {args.username}")
         try:
-            set_password(session, person, _read_new_password())
+            set_password(session, person, _read_new_password(), hasher=_hasher())
         except DomainError as exc:
             raise UsageError(exc.message) from exc
     print(f"password set for {person.username}")
@@ -112,7 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             logins = demo_logins()
             print("Demo directory already present. Demo log-ins (tài khoản dùng thử):")
         else:
-            logins = seed_demo(session)
+            logins = seed_demo(session, hasher=_hasher())
             print("Demo directory seeded. Demo log-ins (tài khoản dùng thử):")
     print(logins_table(logins))
     return 0

@@ -7,10 +7,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
+from meetings.accounts import password_hasher
 from meetings.documents import DocumentStore
 from web.settings import Settings
 
@@ -26,6 +28,11 @@ class AppContext:
     def session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    @property
+    def password_hasher(self) -> PasswordHasher:
+        """The hasher of the configured profile, for everything that hashes or checks a log-in."""
+        return password_hasher(self.settings.password_hash_profile)
 
 
 def document_store(settings: Settings) -> DocumentStore:

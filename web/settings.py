@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     media_ice_servers: list[str] = Field(default_factory=list)
     # The meeting room: audio slots per participant (the loudest sites heard at once, open mode).
     room_audio_slots: int = Field(default=4, ge=1, le=8)
+    # Password hashing: "standard" (argon2id at the library's recommended cost), or "fast-insecure-for-tests",
+    # which only the test environment may use (a test suite hashes hundreds of passwords).
+    password_hash_profile: str = Field(default="standard", pattern="^(standard|fast-insecure-for-tests)$")
 
     @field_validator("filing_status_codes")
     @classmethod
@@ -73,6 +76,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "GIAOBAN_SECRET_KEY must be set to a long random value in production "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _fast_password_hashes_only_in_tests(self) -> Settings:
+        if self.password_hash_profile != "standard" and self.environment != "test":
+            raise ValueError(
+                f"GIAOBAN_PASSWORD_HASH_PROFILE={self.password_hash_profile} is for test suites only "
+                "(GIAOBAN_ENVIRONMENT=test); real passwords need the standard profile"
             )
         return self
 

@@ -9,6 +9,7 @@ from meetings.accounts import (
     authenticate,
     create_api_token,
     hash_password,
+    password_hasher,
     person_for_token,
     revoke_api_tokens,
     set_password,
@@ -100,3 +101,23 @@ def test_token_of_inactive_person_is_refused_and_tokens_can_be_revoked(session: 
     assert person_for_token(session, other) is not None
     assert revoke_api_tokens(session, person) == 2
     assert person_for_token(session, other) is None
+
+
+def test_the_standard_profile_hashes_with_the_production_parameters() -> None:
+    assert password_hasher() is password_hasher("standard")
+    made = hash_password("mật khẩu dài")
+    assert made.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    fast = hash_password("mật khẩu dài", hasher=password_hasher("fast-insecure-for-tests"))
+    assert fast.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert verify_password(fast, "mật khẩu dài")  # the parameters travel with the hash
+    with pytest.raises(ValueError):
+        password_hasher("nhanh")
+
+
+def test_log_in_remakes_a_hash_with_the_hashers_parameters(session: Session) -> None:
+    person = _person(session)
+    set_password(session, person, "correct horse", hasher=password_hasher("fast-insecure-for-tests"))
+    assert person.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert authenticate(session, "nguyenvana", "correct horse") is not None
+    session.refresh(person)
+    assert person.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")

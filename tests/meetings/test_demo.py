@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from meetings.accounts import authenticate
+from meetings.accounts import authenticate, password_hasher
 from meetings.audit import AuditEntry
 from meetings.demo import demo_present, seed_demo
 from meetings.directory import PersonDraft, unit_by_code, units_below, update_person
@@ -14,10 +14,13 @@ from meetings.people import Person, Role
 from meetings.units import Site, Unit, UnitLevel
 from meetings.workdays import Holiday
 
+# 23 people to hash per seeding: the cheap test profile (the real cost is kept in test_accounts.py).
+FAST = password_hasher("fast-insecure-for-tests")
+
 
 def test_seed_builds_a_district_with_ten_communes_and_holidays(session: Session) -> None:
     assert not demo_present(session)
-    logins = seed_demo(session)
+    logins = seed_demo(session, hasher=FAST)
     assert demo_present(session)
 
     district = unit_by_code(session, "000.00.12.H49")
@@ -53,8 +56,8 @@ def test_seed_builds_a_district_with_ten_communes_and_holidays(session: Session)
         ("chutich", "chutich-demo"),
         ("cntt.bangiang", "cntt.bangiang-demo"),
     }
-    for login in logins[:4]:  # argon2 is slow on purpose; a few are enough
-        assert authenticate(session, login.username, login.password) is not None
+    for login in logins:
+        assert authenticate(session, login.username, login.password, hasher=FAST) is not None
 
     # the public holidays of 2026 and 2027
     days = {h.day: h.name for h in session.exec(select(Holiday)).all()}
@@ -67,7 +70,7 @@ def test_seed_builds_a_district_with_ten_communes_and_holidays(session: Session)
 
 
 def test_seed_twice_changes_nothing_and_keeps_edits(session: Session) -> None:
-    seed_demo(session)
+    seed_demo(session, hasher=FAST)
     entries = len(session.exec(select(AuditEntry)).all())
     chair = session.exec(select(Person).where(Person.username == "chutich")).one()
     update_person(
@@ -76,7 +79,7 @@ def test_seed_twice_changes_nothing_and_keeps_edits(session: Session) -> None:
         chair.id,
         PersonDraft("chutich", "Hoàng Văn Minh", chair.unit_id, "Phó Chủ tịch UBND huyện", roles=["chair"]),
     )
-    seed_demo(session)
+    seed_demo(session, hasher=FAST)
     assert len(session.exec(select(AuditEntry)).all()) == entries + 1  # only the edit
     assert len(session.exec(select(Unit)).all()) == 12
     assert len(session.exec(select(Person)).all()) == 23

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlmodel import Session
 from starlette.applications import Starlette
@@ -46,7 +47,7 @@ class Directory:
     official_b: Person
 
 
-def build_directory(session: Session) -> Directory:
+def build_directory(session: Session, hasher: PasswordHasher | None = None) -> Directory:
     def unit(name: str, code: str, level: UnitLevel, parent: Unit | None) -> Unit:
         draft = UnitDraft(name=name, code=code, level=level, parent_id=parent.id if parent else None)
         return directory.create_unit(session, None, draft)
@@ -59,7 +60,7 @@ def build_directory(session: Session) -> Directory:
         assert u.id is not None
         draft = PersonDraft(username=username, full_name=full_name, unit_id=u.id, roles=roles)
         p = directory.create_person(session, None, draft)
-        accounts.set_password(session, p, PASSWORD)
+        accounts.set_password(session, p, PASSWORD, hasher=hasher)
         return p
 
     district = unit("UBND huyện Mường Tè", "000.00.12.H49", UnitLevel.DISTRICT, None)
@@ -82,7 +83,15 @@ def build_directory(session: Session) -> Directory:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, environment="test", secret_key="k" * 40)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        environment="test",
+        secret_key="k" * 40,
+        # Log-ins need hashes, and argon2 at its real cost takes a quarter of a second per hash; the real cost
+        # is kept in tests/meetings/test_accounts.py and the API's tests (tests/api/test_session_auth.py).
+        password_hash_profile="fast-insecure-for-tests",
+    )
 
 
 @pytest.fixture
@@ -95,7 +104,7 @@ def app(settings: Settings) -> Iterator[Starlette]:
 @pytest.fixture
 def people(app: Starlette) -> Directory:
     with app.state.ctx.session() as session:
-        return build_directory(session)
+        return build_directory(session, app.state.ctx.password_hasher)
 
 
 @pytest.fixture

@@ -258,7 +258,9 @@ def create_person(call: Call) -> PersonOut:
     draft = PersonDraft(**body.model_dump(exclude={"password"}))
     person = directory.create_person(call.session, call.person, draft)
     if body.password is not None:
-        accounts.set_password(call.session, person, body.password, actor=call.person)
+        accounts.set_password(
+            call.session, person, body.password, actor=call.person, hasher=call.context.password_hasher
+        )
     return PersonOut.of(person)
 
 
@@ -272,7 +274,9 @@ def update_person(call: Call) -> PersonOut:
     _merge(draft, body, call.sent - {"password"})
     person = directory.update_person(call.session, call.person, person_id, draft)
     if body.password is not None:
-        accounts.set_password(call.session, person, body.password, actor=call.person)
+        accounts.set_password(
+            call.session, person, body.password, actor=call.person, hasher=call.context.password_hasher
+        )
     return PersonOut.of(person)
 
 

@@ -13,6 +13,7 @@ from meetings import accounts, directory
 from meetings.directory import PersonDraft
 from meetings.errors import DomainError, ValidationError
 from meetings.people import Person, Role
+from web.context import ctx
 from web.i18n import LANGUAGES, translate
 from web.pages.common import db, path_id
 from web.pages.directory import field_error, flatten, optional_id, require_admin
@@ -134,7 +135,7 @@ def person_save(request: Request) -> Response:
                 assert subject.id is not None
                 subject = directory.update_person(session, actor, subject.id, draft)
             if password:
-                accounts.set_password(session, subject, password, actor=actor)
+                accounts.set_password(session, subject, password, actor=actor, hasher=ctx(request).password_hasher)
         except DomainError as exc:
             session.rollback()
             if subject is not None and subject.id is None:

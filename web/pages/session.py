@@ -28,8 +28,9 @@ def login_submit(request: Request) -> Response:
     username = text(request, "username")
     password = text(request, "password")
     target = safe_next(text(request, "next"), "/meetings")
+    hasher = ctx(request).password_hasher
     with ctx(request).session() as session:
-        person = accounts.authenticate(session, username, password) if username and password else None
+        person = accounts.authenticate(session, username, password, hasher=hasher) if username and password else None
     if person is None:
         error = translate(request, "Tên đăng nhập hoặc mật khẩu không đúng.")
         context = {"next": target, "username": username, "error": error}
