@@ -70,6 +70,7 @@ class Participant:
         self._by_ssrc: dict[int, Receiver] = {}
         self._rtx_by_ssrc: dict[int, Receiver] = {}
         self._downtrack_by_ssrc: dict[int, DownTrack] = {}
+        self._rtx_ssrcs: set[int] = set()
         self._bwe = UplinkEstimate(config.start_bitrate, config.min_bitrate, config.max_bitrate)
         self._next_report = 0.0
         self._last_report = time.monotonic()
@@ -188,7 +189,8 @@ class Participant:
         self.downtracks[mid] = downtrack
         self._downtrack_by_ssrc[downtrack.ssrc] = downtrack
         if downtrack.rtx_ssrc is not None:
-            self._downtrack_by_ssrc[downtrack.rtx_ssrc] = downtrack
+            # Reports about a slot's RTX stream say nothing of the picture (RTX is sparse by nature): ignored.
+            self._rtx_ssrcs.add(downtrack.rtx_ssrc)
         self._on_change(self)
 
     def _on_transport_state(self, state: str) -> None:
@@ -281,7 +283,7 @@ class Participant:
             downtrack = self._downtrack_by_ssrc.get(block.ssrc)
             if downtrack is not None:
                 downtrack.on_report(block, now)
-            elif block.ssrc not in self._by_ssrc:
+            elif block.ssrc not in self._by_ssrc and block.ssrc not in self._rtx_ssrcs:
                 self._count("rtcp_unknown_ssrc")
 
     def _send_rtcp(self, data: bytes) -> bool:
