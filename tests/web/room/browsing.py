@@ -4,6 +4,8 @@ and a synthetic site running in a thread of its own."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -93,3 +95,68 @@ def log_in(page: Page, live: LiveServer, username: str) -> None:
 
 def link(world: RoomWorld, index: int, live: LiveServer) -> str:
     return f"{live.url}/join/{world.site_token(world.sites[index])}"
+
+
+class CuttableProxy:
+    """A TCP proxy in front of the app, for a page to load everything through; ``cut()`` drops every
+    connection and refuses new ones for a while, as a network cut between a site and the server would."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.down_until = 0.0
+        self.sockets: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if time.monotonic() < self.down_until:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            with self.lock:
+                self.sockets -= {source, sink}
+
+    def cut(self, seconds: float) -> None:
+        self.down_until = time.monotonic() + seconds
+        with self.lock:
+            current = list(self.sockets)
+        for s in current:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.closed = True
+        self.cut(0)
+        self.listener.close()

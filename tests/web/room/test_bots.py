@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from meetings import rooms as rooms_domain
 from meetings.meeting import Meeting, MeetingState
 from tests.web.conftest import Directory
 from tests.web.room.conftest import RoomWorld, Served, room_world, stop_all
@@ -217,5 +219,51 @@ async def test_sites_come_back_by_themselves_after_the_media_server_dies(served:
             "pictures again",
         )
         assert served.rooms.media.restarts == 1
+    finally:
+        await stop_all(a, b)
+
+
+async def test_a_dropped_signalling_connection_comes_back_by_itself(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    world.open()
+    a = served.bot(world.site_token(world.sites[1]), "a", **SMALL)  # type: ignore[arg-type]
+    b = served.bot(world.site_token(world.sites[2]), "b", tone=False, **SMALL)  # type: ignore[arg-type]
+    try:
+        await wait_until(lambda: a.seen(5) == {pid(world, 2)} and b.seen(5) == {pid(world, 1)}, 30, "a picture")
+        # The server goes away under the site, as in a web server restart (1012) or a cut cable.
+        room = served.rooms.rooms[f"meeting-{world.meeting_id}"]
+        room.participants[pid(world, 1)].conn.close(1012)
+        await wait_until(lambda: a.sessions == 2 and a.state == "joined", 30, "a back in the room")
+        before = a.pictures[pid(world, 2)], b.pictures[pid(world, 1)]
+        await wait_until(
+            lambda: a.pictures[pid(world, 2)] > before[0] + 10 and b.pictures[pid(world, 1)] > before[1] + 10,
+            30,
+            "pictures both ways again",
+        )
+        assert [p["id"] for p in b.roster].count(pid(world, 1)) == 1
+    finally:
+        await stop_all(a, b)
+
+
+async def test_the_meeting_opens_by_itself_at_the_start_time_when_the_chair_allowed_it(
+    served: Served, people: Directory
+) -> None:
+    world = room_world(served.app, people)
+    with served.app.state.ctx.session() as session:
+        rooms_domain.set_auto_open(session, people.chair, world.meeting_id, True)
+        meeting = session.get(Meeting, world.meeting_id)
+        assert meeting is not None
+        # Time has come (the meeting was published for half an hour later).
+        meeting.start_at = datetime.now(UTC) - timedelta(seconds=5)
+        session.add(meeting)
+        session.commit()
+    a = served.bot(world.site_token(world.sites[1]), "a", **SMALL)  # type: ignore[arg-type]
+    b = served.bot(world.site_token(world.sites[2]), "b", tone=False, **SMALL)  # type: ignore[arg-type]
+    try:
+        await wait_until(lambda: "opened" in [m["type"] for m in a.messages], 20, "the meeting opening by itself")
+        await wait_until(lambda: a.seen(5) == {pid(world, 2)}, 30, "the sites seeing each other")
+        with served.app.state.ctx.session() as session:
+            meeting = session.get(Meeting, world.meeting_id)
+            assert meeting is not None and meeting.state == MeetingState.LIVE
     finally:
         await stop_all(a, b)

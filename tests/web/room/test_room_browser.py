@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import Directory, LiveServer
-from tests.web.room.browsing import BotThread, enter, eventually, link, log_in, plays
+from tests.web.room.browsing import BotThread, CuttableProxy, enter, eventually, link, log_in, plays
 from tests.web.room.conftest import RoomWorld, room_world
 from web.room.rooms import Rooms
 
@@ -126,3 +126,29 @@ def test_sites_see_each_other_a_late_site_the_speaker_the_screen_and_a_media_res
     plays(chair, a_id, timeout=60)
     expect(a.locator("#reconnecting")).to_be_hidden()
     assert rooms_of(live).media.pid != media_pid
+
+
+def test_a_network_cut_between_a_site_and_the_server_heals_by_itself(
+    live_server: LiveServer, people: Directory, new_page: Callable[[], Page]
+) -> None:
+    live = live_server
+    world = room_world(live.app, people)
+    world.open()
+    a_id, b_id = f"site-{world.sites[1].id}", f"site-{world.sites[2].id}"
+    # Site A reaches the server through a proxy that can cut the line; B directly.
+    proxy = CuttableProxy(int(live.url.rsplit(":", 1)[1]))
+    try:
+        a, b = new_page(), new_page()
+        enter(a, f"{proxy.url}/join/{world.site_token(world.sites[1])}")
+        enter(b, link(world, 2, live))
+        plays(a, b_id)
+        expect(b.locator(f".roster-item[data-participant='{a_id}'] .quality-good")).to_be_visible(timeout=20_000)
+        proxy.cut(4.0)
+        expect(a.locator("#reconnecting")).to_be_visible(timeout=10_000)
+        expect(a.locator("#reconnecting")).to_contain_text("Đang kết nối lại…")
+        expect(a.locator("#reconnecting")).to_be_hidden(timeout=40_000)
+        plays(a, b_id)
+        plays(b, a_id)
+        expect(b.locator(f".roster-item[data-participant='{a_id}']")).to_have_count(1)
+    finally:
+        proxy.close()
