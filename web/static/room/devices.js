@@ -23,10 +23,6 @@ export function problemOf(error) {
   }
 }
 
-function constraint(deviceId) {
-  return deviceId ? { deviceId: { exact: deviceId } } : true;
-}
-
 export class DeviceCheck {
   constructor(texts) {
     this.texts = texts;
@@ -51,8 +47,15 @@ export class DeviceCheck {
       box.hidden = false;
       return;
     }
-    await this.openCamera($("camera-select").value);
-    await this.openMicrophone($("mic-select").value);
+    // One request for both first, so that the browser asks once; each alone only to tell which one failed.
+    let both = null;
+    try {
+      both = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    } catch {
+      both = null;
+    }
+    await this.openCamera("", both?.getVideoTracks()[0]);
+    await this.openMicrophone("", both?.getAudioTracks()[0]);
     await this.listDevices();
     $("camera-select").addEventListener("change", () => this.openCamera($("camera-select").value));
     $("mic-select").addEventListener("change", () => this.openMicrophone($("mic-select").value));
@@ -70,17 +73,21 @@ export class DeviceCheck {
     await this.listDevices();
   }
 
-  async openCamera(deviceId) {
+  async openCamera(deviceId, given = null) {
     if (this.camera) {
       this.camera.stop();
       this.camera = null;
     }
     const problem = $("camera-problem");
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({
-        video: { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), width: { ideal: 1280 }, height: { ideal: 720 } },
-      });
-      this.camera = stream.getVideoTracks()[0];
+      if (given) {
+        this.camera = given;
+      } else {
+        const stream = await navigator.mediaDevices.getUserMedia({
+          video: { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), width: { ideal: 1280 }, height: { ideal: 720 } },
+        });
+        this.camera = stream.getVideoTracks()[0];
+      }
       this.results.camera = "ok";
       $("preview").srcObject = new MediaStream([this.camera]);
       problem.hidden = true;
@@ -95,17 +102,21 @@ export class DeviceCheck {
     this.dispatchChange();
   }
 
-  async openMicrophone(deviceId) {
+  async openMicrophone(deviceId, given = null) {
     if (this.microphone) {
       this.microphone.stop();
       this.microphone = null;
     }
     const problem = $("mic-problem");
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({
-        audio: { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), echoCancellation: true, noiseSuppression: true },
-      });
-      this.microphone = stream.getAudioTracks()[0];
+      if (given) {
+        this.microphone = given;
+      } else {
+        const stream = await navigator.mediaDevices.getUserMedia({
+          audio: { ...(deviceId ? { deviceId: { exact: deviceId } } : {}), echoCancellation: true, noiseSuppression: true },
+        });
+        this.microphone = stream.getAudioTracks()[0];
+      }
       this.results.microphone = "ok";
       problem.hidden = true;
       this.startMeter();
@@ -246,5 +257,3 @@ export class DeviceCheck {
     clearInterval(this.meterTimer);
   }
 }
-
-export { constraint };
