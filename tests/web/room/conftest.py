@@ -161,10 +161,11 @@ async def stop_all(*bots: Bot) -> None:
 # ---------- browsers ----------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def room_chromium() -> Iterator[Browser]:
     """Chromium as for the other browser tests, plus: screen capture picks the screen by itself, media may
-    play without a click."""
+    play without a click. Per module: while Playwright's synchronous API is running, the asyncio tests that
+    follow could not run their own event loop."""
     args = [
         *CHROMIUM_ARGS,
         "--auto-select-desktop-capture-source=Entire screen",
