@@ -39,6 +39,8 @@ class Room:
         self._ticker: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._closed = False
+        # Packets forwarded to participants no longer here: totals must not fall when someone leaves.
+        self.forwarded_departed = 0
 
     def emit(self, event: str, **data: Any) -> None:
         self._emit(event, {"room": self.id, **data})
@@ -78,6 +80,7 @@ class Room:
     async def _dispose(self, participant: Participant, reason: str) -> None:
         self.observer.forget(participant.id)
         await participant.close()
+        self.forwarded_departed += participant.packets_forwarded
         self._reconcile()
         self.emit("participant_left", participant=participant.id, reason=reason)
 
@@ -204,6 +207,10 @@ class Room:
     def stats(self) -> dict[str, Any]:
         return {pid: participant_stats(p) for pid, p in self.participants.items()}
 
+    def forwarded_total(self) -> int:
+        """Packets forwarded in this room since it opened, to everyone who has been in it."""
+        return self.forwarded_departed + sum(p.packets_forwarded for p in self.participants.values())
+
     async def close(self) -> None:
         self._closed = True
         if self._ticker is not None:
@@ -213,6 +220,7 @@ class Room:
             self._ticker = None
         for participant in list(self.participants.values()):
             await participant.close()
+            self.forwarded_departed += participant.packets_forwarded
         self.participants.clear()
         while self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)

@@ -36,6 +36,7 @@ class MediaServer:
         self._collector: MediaCollector | None = None
         self._registry = registry
         self._reaping: set[asyncio.Future[None]] = set()
+        self._forwarded_in_closed_rooms = 0
         if registry is not None:
             self._collector = MediaCollector(self)
             registry.register(self._collector)
@@ -56,7 +57,7 @@ class MediaServer:
         room = self.rooms.get(room_id)
         if room is not None and not room.participants:
             del self.rooms[room_id]
-            await room.close()
+            await self._close_room(room)
 
     def room(self, room_id: str) -> Room:
         room = self.rooms.get(room_id)
@@ -73,14 +74,22 @@ class MediaServer:
         finally:
             if not room.participants and self.rooms.get(room_id) is room:
                 del self.rooms[room_id]
-                await room.close()
+                await self._close_room(room)
 
     async def leave(self, room_id: str, participant_id: str) -> None:
         room = self.room(room_id)
         await room.leave(participant_id)
         if not room.participants:
             self.rooms.pop(room_id, None)
-            await room.close()
+            await self._close_room(room)
+
+    async def _close_room(self, room: Room) -> None:
+        await room.close()
+        self._forwarded_in_closed_rooms += room.forwarded_total()
+
+    def forwarded_total(self) -> int:
+        """RTP packets forwarded since the server started (never falls, whoever leaves)."""
+        return self._forwarded_in_closed_rooms + sum(r.forwarded_total() for r in self.rooms.values())
 
     def set_slot(self, room_id: str, subscriber: str, slot: str, publisher: str | None, track: str | None) -> None:
         self.room(room_id).set_slot(subscriber, slot, publisher, track)

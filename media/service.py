@@ -109,7 +109,12 @@ class MediaService:
         return self.server.stats(_text(p, "room", optional=True))
 
     async def _inspect(self, p: dict[str, Any]) -> Any:
-        return {"codecs": guard.report(), "rooms": len(self.server.rooms), "tasks": len(asyncio.all_tasks())}
+        return {
+            "codecs": guard.report(),
+            "rooms": len(self.server.rooms),
+            "tasks": len(asyncio.all_tasks()),
+            "forwarded_packets": self.server.forwarded_total(),
+        }
 
     async def _ping(self, p: dict[str, Any]) -> Any:
         return "pong"

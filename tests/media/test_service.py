@@ -40,8 +40,11 @@ async def test_forwarding_through_the_process_creates_no_codec_there(media_proce
     assert metrics.status_code == 200
     assert 'giaoban_media_forwarded_packets_total{participant="xa",room="hop"}' in metrics.text
 
+    forwarded = (await client.call("inspect"))["forwarded_packets"]
+    assert forwarded > 0
     await client.leave("hop", "xa")
     await wait_for(lambda: any(name == "participant_left" for name, _ in events), 5, "the leave event")
+    assert (await client.call("inspect"))["forwarded_packets"] >= forwarded  # a leave never lowers the total
     await chair.close()
     await commune.close()
 
