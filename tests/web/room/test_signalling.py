@@ -219,7 +219,7 @@ async def test_a_peer_vanishing_mid_handshake_is_cleaned_up(served: Served, peop
             room = served.rooms.rooms.get(room_key)
             return vanishing not in stats.get(room_key, {}) and (room is None or vanishing not in room.participants)
 
-        for _ in range(100):
+        for _ in range(400):
             if await gone():
                 break
             await asyncio.sleep(0.1)
