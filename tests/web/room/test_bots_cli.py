@@ -66,7 +66,7 @@ async def test_a_bot_from_the_command_line_joins_as_its_site(served: Served, peo
     env = {**os.environ, **environment(settings)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "web.cli", "bots", "--meeting", str(world.meeting_id), "--site", str(world.sites[1].id),
-        "--url", served.url, "--seconds", "12", "--status-every", "2", "--size", "160x120", "--fps", "10",
+        "--url", served.url, "--seconds", "8", "--status-every", "2", "--size", "160x120", "--fps", "10",
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
