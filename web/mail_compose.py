@@ -99,6 +99,8 @@ class MailSettings:
     secret_key: str
     attach_max_bytes: int
     """A document larger than this is linked, not attached; all attachments together stay under twice it."""
+    join_link_minutes: int = 24 * 60
+    """How long after the meeting's scheduled end a site's join link stays valid."""
 
 
 class MailComposer:
@@ -165,7 +167,14 @@ class MailComposer:
     # --- parts ------------------------------------------------------------------------------------
 
     def _join(self, meeting: dict[str, Any], recipient: MailRecipient) -> str:
-        return join_url(self.settings.base_url, meeting["id"], recipient.site_id)
+        return join_url(
+            self.settings.base_url,
+            meeting["id"],
+            recipient.site_id,
+            secret_key=self.settings.secret_key,
+            meeting_end=datetime.fromisoformat(meeting["end"]),
+            link_minutes=self.settings.join_link_minutes,
+        )
 
     def _reply(self, meeting: dict[str, Any], recipient: MailRecipient) -> str:
         if not recipient.ref.startswith(("site:", "person:")):

@@ -91,6 +91,7 @@ def mail_deliverer(settings: Settings, secret_key: str, transport: Transport | N
             time_zone=settings.time_zone,
             secret_key=secret_key,
             attach_max_bytes=settings.mail_attach_max_kb * 1024,
+            join_link_minutes=settings.join_token_minutes,
         ),
         DocumentStore(root=settings.data_dir / "documents", max_bytes=settings.max_upload_mb * 1024 * 1024),
         MailTemplates(settings.mail_templates_dir),

@@ -9,22 +9,29 @@ may answer for its recipient — the same trust as the mail itself — and nothi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from meetings.errors import DomainError
+from web.room.tokens import JoinGrant, make_token
 
 REPLY_SALT = "giaoban.invitation-reply.v1"
 
 
-def join_url(base_url: str, meeting_id: int, site_id: int | None) -> str:
-    """The link a site uses to join the meeting.
+def join_url(
+    base_url: str, meeting_id: int, site_id: int | None, *, secret_key: str, meeting_end: datetime, link_minutes: int
+) -> str:
+    """The link a recipient uses to join the meeting.
 
-    For now the meeting's page (the person logs in and joins from there). The media issues replace this
-    with the room's signed per-site join link; every mail takes its link from here.
+    A site gets its meeting-room PC's signed join link (no log-in; it expires ``link_minutes`` after the
+    meeting's scheduled end), the same link the meeting page shows. A person invited by name gets the
+    meeting's page, where they log in and join.
     """
-    return f"{base_url.rstrip('/')}/meetings/{meeting_id}"
+    if site_id is None:
+        return f"{base_url.rstrip('/')}/meetings/{meeting_id}"
+    grant = JoinGrant("site", meeting_id, site_id, None, meeting_end + timedelta(minutes=link_minutes))
+    return f"{base_url.rstrip('/')}/join/{make_token(secret_key, grant)}"
 
 
 def document_url(base_url: str, meeting_id: int, document_id: int) -> str:

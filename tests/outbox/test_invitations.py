@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -17,6 +18,7 @@ from meetings.documents import DocumentStore, add_document
 from meetings.scheduling import cancel_meeting, create_meeting, draft_of, publish_meeting, update_meeting
 from tests.outbox.world import DOMAIN, HANOI, briefing, build_mail_world, items, mail_settings, settled, wait_until
 from web.mail_delivery import outbox_worker
+from web.room.tokens import read_token
 from web.settings import Settings
 
 PDF = b"%PDF-1.4\n% bao cao thang\n" + bytes(range(256)) * 16
@@ -103,7 +105,11 @@ async def test_publishing_sends_each_invitation_with_its_calendar_and_documents(
     assert attachment.get_content() == PDF
 
     text = text_of(first)
-    assert f"{BASE}/meetings/{meeting.id}" in text  # the site's join link
+    # The site's meeting-room PC joins by its own signed link, for this meeting and this site only.
+    link = re.search(rf"{re.escape(BASE)}/join/(\S+)", text)
+    assert link is not None
+    grant = read_token(settings.resolved_secret_key(), link.group(1), now=datetime.now(UTC))
+    assert (grant.kind, grant.meeting_id, grant.site_id) == ("site", meeting.id, world.sites[1].id)  # xã Số 1's room
     assert f"{BASE}/reply/" in text
     assert "Hội trường UBND xã Số 1" in text
     assert "Báo cáo tình hình — Văn phòng (20 phút)" in text
