@@ -197,8 +197,10 @@ class Participant:
         if state == "connected" and self.state == "new":
             self.state = "connected"
             self.connected_at = time.monotonic()
-            if self.wire is not None and self.config.socket_buffer:
-                self.wire.enlarge_socket_buffers(self.config.socket_buffer)
+            if self.wire is not None:
+                self.wire.read_directly()
+                if self.config.socket_buffer:
+                    self.wire.enlarge_socket_buffers(self.config.socket_buffer)
         elif state in ("closed", "failed") and self.state != "closed":
             self.state = "closed" if state == "closed" else "failed"
         self._on_change(self)

@@ -58,6 +58,42 @@ def test_sending_is_srtp_protect_then_the_ice_connection() -> None:
     assert "self._protocols: list[StunProtocol] = []" in source(aioice.ice.Connection.__init__)
 
 
+def test_pylibsrtp_session_internals_the_protector_uses() -> None:
+    import os
+
+    import pylibsrtp
+    from pylibsrtp._binding import ffi, lib
+
+    assert "self._cdata = ffi.new(" in source(pylibsrtp.Session.__init__)
+    assert "self._buffer = ffi.buffer(self._cdata)" in source(pylibsrtp.Session.__init__)
+    assert "func(self._srtp[0], self._cdata, len_p)" in source(pylibsrtp.Session._Session__process)  # type: ignore[attr-defined]
+    assert str(ffi.typeof(lib.srtp_protect)) == "<ctype 'srtp_err_status_t(*)(struct srtp_ctx_t_ *, void *, int *)'>"
+    assert pylibsrtp.SRTP_MAX_TRAILER_LEN == 144
+    # And the protector gives what pylibsrtp's own wrapper gives.
+    from media.wire import _Protector
+
+    key = os.urandom(30)
+    policy = pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
+    ours, theirs = _Protector(pylibsrtp.Session(policy)), pylibsrtp.Session(policy)
+    packet = bytes([0x80, 96, 0, 7, 0, 0, 0, 1, 0, 0, 0, 9]) + os.urandom(900)
+    assert ours.protect(packet) == theirs.protect(packet)
+    assert ours.protect(packet[:12] + bytes(1500)) is None  # too large for the session's buffer
+
+
+def test_asyncio_and_aioice_internals_the_wire_uses() -> None:
+    import aioice.ice
+    from asyncio import selector_events
+
+    sendto = source(selector_events._SelectorDatagramTransport.sendto)
+    assert "if not self._buffer:" in sendto and "self._sock.sendto(data, addr)" in sendto
+    assert "self._buffer.append((bytes(data), addr))" in sendto
+    received = source(aioice.ice.StunProtocol.datagram_received)
+    assert "self.receiver.data_received(data, self.local_candidate.component)" in received
+    assert "self.transport = cast(asyncio.DatagramTransport, transport)" in source(
+        aioice.ice.StunProtocol.connection_made
+    )
+
+
 def test_the_peer_connection_starts_senders_and_receivers_through_send_and_receive() -> None:
     connect = source(RTCPeerConnection._RTCPeerConnection__connect)  # type: ignore[attr-defined]
     assert "await transceiver.sender.send(self.__localRtp(transceiver))" in connect
@@ -115,6 +151,7 @@ async def test_live_the_stock_machinery_never_starts_and_the_wire_carries_packet
         assert dtls._state == State.CONNECTED and dtls._tx_srtp is not None
         pair = dtls.transport._connection._nominated[1]
         assert pair.protocol.transport is not None and len(pair.remote_addr) == 2
+        assert participant.wire.reading_directly, "SRTP is not read straight from the ICE protocol"
         for transceiver in participant.pc.getTransceivers():
             assert transceiver.sender._RTCRtpSender__rtp_task is None
             assert transceiver.receiver._RTCRtpReceiver__decoder_thread is None
