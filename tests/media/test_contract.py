@@ -81,8 +81,9 @@ def test_pylibsrtp_session_internals_the_protector_uses() -> None:
 
 
 def test_asyncio_and_aioice_internals_the_wire_uses() -> None:
-    import aioice.ice
     from asyncio import selector_events
+
+    import aioice.ice
 
     sendto = source(selector_events._SelectorDatagramTransport.sendto)
     assert "if not self._buffer:" in sendto and "self._sock.sendto(data, addr)" in sendto
