@@ -21,6 +21,7 @@ from media.codecs import Codec
 from media.downtrack import DownTrack
 from media.receiver import Receiver
 from media.rtp import ExtensionIds, extension_layout, parse_rtp
+from media.wire import _Protector
 
 
 class _Wire:
@@ -29,19 +30,25 @@ class _Wire:
     def __init__(self, mode: str, transport: Any, target: tuple[str, int]) -> None:
         self.mode = mode
         self.transport = transport
+        self.socket = transport._sock
         self.target = target
         self.connected = True
         key = os.urandom(30)
-        self.session = Session(
-            Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND, srtp_profile=Policy.SRTP_PROFILE_AES128_CM_SHA1_80)
-        )
+        policy = Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND, srtp_profile=Policy.SRTP_PROFILE_AES128_CM_SHA1_80)
+        self.protector = _Protector(Session(policy))
 
     def send_rtp(self, data: bytes) -> bool:
         if self.mode == "python":
             return True
-        protected = self.session.protect(data)
-        if self.mode == "full" and self.transport.get_write_buffer_size() < 512 * 1024:
-            self.transport.sendto(protected, self.target)
+        protected = self.protector.protect(data)
+        if self.mode == "full" and protected is not None:
+            if self.transport._buffer:
+                self.transport.sendto(protected, self.target)
+            else:
+                try:
+                    self.socket.sendto(protected, self.target)
+                except BlockingIOError:
+                    self.transport.sendto(protected, self.target)
         return True
 
     def send_rtcp(self, data: bytes) -> bool:
