@@ -7,10 +7,10 @@ from sqlalchemy import inspect
 from meetings import db
 
 
-def test_migrations_from_empty_match_models(database_url: str) -> None:
-    db.upgrade(database_url)
-    db.check(database_url)  # raises if models and migrations drift apart
-    engine = db.make_engine(database_url)
+def test_migrations_from_empty_match_models(empty_database_url: str) -> None:
+    db.upgrade(empty_database_url)
+    db.check(empty_database_url)  # raises if models and migrations drift apart
+    engine = db.make_engine(empty_database_url)
     try:
         tables = set(inspect(engine).get_table_names())
     finally:
@@ -20,7 +20,7 @@ def test_migrations_from_empty_match_models(database_url: str) -> None:
         assert expected in tables
 
 
-def test_upgrade_twice_is_harmless(database_url: str) -> None:
-    db.upgrade(database_url)
-    db.upgrade(database_url)
-    db.check(database_url)
+def test_upgrade_twice_is_harmless(empty_database_url: str) -> None:
+    db.upgrade(empty_database_url)
+    db.upgrade(empty_database_url)
+    db.check(empty_database_url)
