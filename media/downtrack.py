@@ -22,7 +22,7 @@ from media.rtpmunger import Epoch, RtpMunger
 
 if TYPE_CHECKING:
     from media.receiver import Receiver
-    from media.wire import Wire
+    from media.wire import Outgoing, Wire
 
 MAX_NACKED_PER_PACKET = 64
 RETRANSMIT_GUARD = 0.04  # the same packet is not resent more often than this, or 1.5 RTT
@@ -103,7 +103,7 @@ class DownTrack:
         self.forwarder.forget(receiver)
 
     # The forwarding path: called once per packet per subscriber, so kept flat.
-    def write(self, packet: RtpPacket, receiver: Receiver, now: float, send_time: bytes) -> None:
+    def write(self, packet: RtpPacket, receiver: Receiver, now: float, send_time: bytes, batch: list[Outgoing]) -> None:
         epoch = self.munger.epoch
         # The forwarder's common case inline: the packet belongs to the epoch in progress.
         if epoch is None or epoch.receiver is not receiver or ((packet.seq - epoch.src_seq_first) & 0xFFFF) >= 0x8000:
@@ -138,7 +138,7 @@ class DownTrack:
         if ext:
             b0 |= 0x10
         data = pack_header(b0, (packet.marker << 7) | out_pt, out_seq, out_ts, self.ssrc) + ext + payload
-        if self.wire.send_rtp(data):
+        if self.wire.prepare_rtp(data, batch):
             self.packets_sent += 1
             self.bytes_sent += len(data)
             if packet.marker:

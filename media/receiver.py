@@ -11,6 +11,7 @@ from media.clock import ntp_now
 from media.codecs import Codec
 from media.errors import MalformedPacket
 from media.rtp import RtpPacket, abs_send_time_now
+from media.wire import Outgoing, send_batch
 
 if TYPE_CHECKING:
     from media.downtrack import DownTrack
@@ -128,8 +129,10 @@ class Receiver:
         downtracks = self.downtracks
         if downtracks:
             send_time = abs_send_time_now(ntp_now())
+            batch: list[Outgoing] = []
             for downtrack in downtracks:
-                downtrack.write(packet, self, now, send_time)
+                downtrack.write(packet, self, now, send_time, batch)
+            send_batch(batch)
 
     def on_rtx(self, packet: RtpPacket, now: float) -> None:
         """A retransmission (RFC 4588) of one of our packets, asked for by us or by a subscriber."""

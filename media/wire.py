@@ -73,6 +73,23 @@ def take_over_transceiver(
     setattr(transceiver.receiver, "receive", receive)  # noqa: B010
 
 
+Outgoing = tuple[Any, bytes, Any]  # (asyncio datagram transport, protected packet, address)
+
+
+def send_batch(batch: list[Outgoing]) -> None:
+    """Send prepared packets, straight on each socket, through asyncio's transport only behind a backlog."""
+    for datagram, protected, address in batch:
+        if datagram._buffer:
+            datagram.sendto(protected, address)
+            continue
+        try:
+            datagram._sock.sendto(protected, address)
+        except (BlockingIOError, InterruptedError):
+            datagram.sendto(protected, address)  # the socket is full: asyncio queues it until writable
+        except (OSError, AttributeError):
+            pass  # closed under us (the participant is leaving): nothing to do
+
+
 class _Protector:
     """SRTP protect on a pylibsrtp ``Session``, calling libsrtp directly on the session's own buffer."""
 
@@ -103,7 +120,6 @@ class Wire:
         self._dtls = dtls
         # An asyncio datagram transport (typeshed's DatagramTransport lacks get_write_buffer_size).
         self._datagram: Any = None
-        self._socket: Any = None
         self._remote: tuple[str, int] | None = None
         self._protector: _Protector | None = None
         self._on_rtp = on_rtp
@@ -162,13 +178,24 @@ class Wire:
             if pair is None or pair.protocol.transport is None or pair.protocol.transport.is_closing():
                 return None
             self._datagram = pair.protocol.transport
-            self._socket = self._datagram._sock
             self._remote = pair.remote_addr
             self._protector = _Protector(self._dtls._tx_srtp)
         return self._datagram
 
     def send_rtp(self, data: bytes) -> bool:
         """Protect and send one clear RTP packet now; False (and counted) if it had to be dropped."""
+        batch: list[Outgoing] = []
+        if not self.prepare_rtp(data, batch):
+            return False
+        send_batch(batch)
+        return True
+
+    def prepare_rtp(self, data: bytes, batch: list[Outgoing]) -> bool:
+        """Protect one clear RTP packet and add it to ``batch`` for :func:`send_batch`; False if dropped.
+
+        The forwarding path protects a packet for every subscriber first and sends them all after: the
+        Python work stays hot in the CPU's caches instead of running cold after each system call.
+        """
         datagram = self._datagram
         # aioice may close its socket (consent lost, peer gone) a moment before the DTLS transport notices.
         if datagram is None or datagram._sock is None or self._dtls._state is not _CONNECTED:
@@ -180,19 +207,10 @@ class Wire:
         if protected is None:
             self.dropped_closed += 1
             return False
-        if datagram._buffer:  # a backlog: queue behind it, within bounds, and let asyncio drain it
-            if datagram.get_write_buffer_size() > MAX_WRITE_BUFFER:
-                self.dropped_congested += 1
-                return False
-            datagram.sendto(protected, self._remote)
-            return True
-        try:
-            self._socket.sendto(protected, self._remote)
-        except (BlockingIOError, InterruptedError):
-            datagram.sendto(protected, self._remote)  # the socket is full: asyncio queues it until writable
-        except OSError:
-            self.dropped_closed += 1
+        if datagram._buffer and datagram.get_write_buffer_size() > MAX_WRITE_BUFFER:
+            self.dropped_congested += 1
             return False
+        batch.append((datagram, protected, self._remote))
         return True
 
     def read_directly(self) -> None:

@@ -86,6 +86,13 @@ class StreamCounter:
         if len(self.frames) > 64:
             self._retire(now)
 
+    def needs_payload(self, timestamp: int) -> bool:
+        """Whether a packet of this frame must be decrypted: only until the frame's first packet is known."""
+        if self.kind != "video":
+            return False
+        frame = self.frames.get(timestamp)
+        return frame is None or frame.start < 0
+
     def _retire(self, now: float) -> None:
         for timestamp, frame in list(self.frames.items()):
             if frame.complete or now - frame.seen > 2.0:

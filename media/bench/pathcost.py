@@ -25,30 +25,23 @@ from media.wire import _Protector
 
 
 class _Wire:
-    """What ``media.wire.Wire.send_rtp`` does, minus aiortc's objects around it; ``mode`` leaves parts out."""
+    """What ``media.wire.Wire.prepare_rtp`` does, minus aiortc's objects around it; ``mode`` leaves parts out."""
 
     def __init__(self, mode: str, transport: Any, target: tuple[str, int]) -> None:
         self.mode = mode
         self.transport = transport
-        self.socket = transport._sock
         self.target = target
         self.connected = True
         key = os.urandom(30)
         policy = Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND, srtp_profile=Policy.SRTP_PROFILE_AES128_CM_SHA1_80)
         self.protector = _Protector(Session(policy))
 
-    def send_rtp(self, data: bytes) -> bool:
+    def prepare_rtp(self, data: bytes, batch: list[Any]) -> bool:
         if self.mode == "python":
             return True
         protected = self.protector.protect(data)
         if self.mode == "full" and protected is not None:
-            if self.transport._buffer:
-                self.transport.sendto(protected, self.target)
-            else:
-                try:
-                    self.socket.sendto(protected, self.target)
-                except BlockingIOError:
-                    self.transport.sendto(protected, self.target)
+            batch.append((self.transport, protected, self.target))
         return True
 
     def send_rtcp(self, data: bytes) -> bool:

@@ -184,6 +184,8 @@ class BenchSite:
         stock = protocol.datagram_received
         session = dtls._rx_srtp
 
+        by_ssrc = self._by_ssrc
+
         def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
             if len(data) < 12 or not 127 < data[0] < 192:
                 stock(data, addr)  # STUN, DTLS
@@ -191,6 +193,13 @@ class BenchSite:
             with contextlib.suppress(pylibsrtp.Error):
                 if 192 <= data[1] <= 223:
                     self._on_rtcp(session.unprotect_rtcp(data))
+                    return
+                # SRTP leaves the header in the clear: counting needs the payload only to see where a frame
+                # starts (and whether it is a keyframe), so only those packets are decrypted.
+                counter = by_ssrc.get(int.from_bytes(data[8:12], "big"))
+                timestamp = int.from_bytes(data[4:8], "big")
+                if counter is not None and not counter.needs_payload(timestamp):
+                    counter.on_packet((data[2] << 8) | data[3], timestamp, data[1] >> 7, b"", time.monotonic())
                 else:
                     self._on_rtp(session.unprotect(data), 0)
 
