@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 
 from meetings.accounts import password_hasher
 from meetings.documents import DocumentStore
+from web.login_throttle import LoginThrottle
 from web.settings import Settings
 
 
@@ -23,6 +24,7 @@ class AppContext:
     engine: Engine
     secret_key: str
     extras: dict[str, Any] = field(default_factory=dict)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

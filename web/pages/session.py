@@ -28,13 +28,29 @@ def login_submit(request: Request) -> Response:
     username = text(request, "username")
     password = text(request, "password")
     target = safe_next(text(request, "next"), "/meetings")
-    hasher = ctx(request).password_hasher
-    with ctx(request).session() as session:
+    context = ctx(request)
+    address = request.client.host if request.client else ""
+    wait = context.login_throttle.wait_seconds(username, address)
+    if wait:
+        error = translate(
+            request,
+            "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.",
+            minutes=max(1, -(-wait // 60)),
+        )
+        page = {"next": target, "username": username, "error": error}
+        refused = render(request, "login.html", page, status_code=429)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
+    with context.session() as session:
+        hasher = context.password_hasher
         person = accounts.authenticate(session, username, password, hasher=hasher) if username and password else None
     if person is None:
+        if username and password:
+            context.login_throttle.failed(username, address)
         error = translate(request, "Tên đăng nhập hoặc mật khẩu không đúng.")
-        context = {"next": target, "username": username, "error": error}
-        return render(request, "login.html", context, status_code=400)
+        page = {"next": target, "username": username, "error": error}
+        return render(request, "login.html", page, status_code=400)
+    context.login_throttle.succeeded(username)
     log_in(request, person)
     return see_other(target)
 
