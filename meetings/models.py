@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 from meetings.audit import AuditEntry
+from meetings.log.tables import (
+    AgendaTurn,
+    ChatLine,
+    FloorTurn,
+    MeetingEvent,
+    Presence,
+    Recording,
+    RollCall,
+    Vote,
+    VoteAnswer,
+)
 from meetings.meeting import (
     AgendaItem,
     Document,
@@ -24,26 +35,35 @@ from meetings.workdays import Holiday, MakeupDay
 __all__ = [
     "AgencyRecordsSetting",
     "AgendaItem",
+    "AgendaTurn",
     "ApiToken",
     "AuditEntry",
+    "ChatLine",
     "DeviceCheck",
     "Document",
     "DocumentCounter",
     "FilingStatusRecord",
+    "FloorTurn",
     "Holiday",
     "InvitationReply",
     "IssuedNumber",
     "MakeupDay",
     "Meeting",
+    "MeetingEvent",
     "MeetingInvitee",
     "MeetingKind",
     "MeetingSite",
     "MeetingState",
     "OutboxItem",
     "Person",
+    "Presence",
+    "Recording",
     "Role",
+    "RollCall",
     "RoomOptions",
     "Site",
     "Unit",
     "UnitLevel",
+    "Vote",
+    "VoteAnswer",
 ]
