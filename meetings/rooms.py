@@ -72,6 +72,8 @@ class Seat:
     chair: bool = False
     # Who is shown as the chair: 0 the presiding person, 1 another manager, 2 a site of the convening unit.
     chair_rank: int | None = None
+    # Not a participant anyone sees (the recorder): left out of the roster, the console and the log.
+    hidden: bool = False
 
 
 def site_participant(site_id: int) -> str:
@@ -80,6 +82,14 @@ def site_participant(site_id: int) -> str:
 
 def person_participant(person_id: int) -> str:
     return f"person-{person_id}"
+
+
+RECORDER_PARTICIPANT = "recorder"
+
+
+def recorder_seat(meeting: Meeting) -> Seat:
+    """The meeting's recorder: a hidden seat that only receives (the main view and the audio heard)."""
+    return Seat(participant=RECORDER_PARTICIPANT, label="Ghi hình cuộc họp", hidden=True)
 
 
 def can_chair(person: Person, meeting: Meeting) -> bool:

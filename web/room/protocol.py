@@ -120,9 +120,9 @@ def _number(message: dict[str, Any], name: str, low: float, high: float) -> None
         raise _bad()
 
 
-def _roles(value: object, allowed: tuple[str, ...]) -> dict[str, str]:
-    """A mid -> role mapping as the client declares it."""
-    if not isinstance(value, dict) or not 0 < len(value) <= 40:
+def _roles(value: object, allowed: tuple[str, ...], *, empty: bool = False) -> dict[str, str]:
+    """A mid -> role mapping as the client declares it (``empty``: may declare none)."""
+    if not isinstance(value, dict) or not (0 if empty else 1) <= len(value) <= 40:
         raise _bad()
     for mid, role in value.items():
         if not isinstance(mid, str) or not 0 < len(mid) <= 32 or role not in allowed:
@@ -137,7 +137,7 @@ def _join(m: dict[str, Any]) -> None:
 
 def _offer(m: dict[str, Any]) -> None:
     _string(m, "sdp", MAX_SDP_BYTES)
-    tracks = _roles(m.get("tracks"), TRACK_ROLES)
+    tracks = _roles(m.get("tracks"), TRACK_ROLES, empty=True)  # the recorder only receives
     slots = _roles(m.get("slots"), SLOT_ROLES)
     if len(set(tracks.values())) != len(tracks) or set(tracks) & set(slots):
         raise _bad()  # each published role once; a mid is either sent or received

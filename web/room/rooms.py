@@ -125,6 +125,8 @@ class Rooms:
                 if grant.site_id is None:
                     raise JoinRefused(protocol.TEXTS["malformed"])
                 seat = domain.seat_for_site(session, meeting, grant.site_id)
+            elif grant.kind == "recorder":
+                seat = domain.recorder_seat(meeting)  # web.room.recording: hidden, receives only
             else:
                 person = session.get(Person, grant.person_id) if grant.person_id is not None else None
                 if person is None:

@@ -6,7 +6,9 @@ Three kinds, all bound to what they name:
   until ``join_token_minutes`` after the meeting's scheduled end);
 - ``person``: given to a logged-in person by the room page, bound to the meeting, the seat's site (if any)
   and the person; lasts ``join_token_minutes``;
-- ``rehearsal``: a site's test room, for its PC (from its join link) or a logged-in person.
+- ``rehearsal``: a site's test room, for its PC (from its join link) or a logged-in person;
+- ``recorder``: the meeting's recorder process (``web.room.recording``), on a hidden seat; made when the chair
+  starts recording and handed to the process only, never shown; lasts ``RECORDER_HOURS``.
 
 The token only says who the bearer is; what it may do is decided again from the database on every join (the
 site may have been removed from the invitation, the meeting cancelled, the person's account closed).
@@ -27,8 +29,9 @@ from web.i18n import N_
 from web.settings import Settings
 
 SALT = "giaoban.room-join.v1"
-Kind = Literal["site", "person", "rehearsal"]
-KINDS: frozenset[str] = frozenset({"site", "person", "rehearsal"})
+Kind = Literal["site", "person", "rehearsal", "recorder"]
+KINDS: frozenset[str] = frozenset({"site", "person", "rehearsal", "recorder"})
+RECORDER_HOURS = 12  # a recording's longest run (the recorder joins again with it after a network cut)
 
 
 class JoinRefused(DomainError):
@@ -129,3 +132,8 @@ def person_token(
 def rehearsal_token(settings: Settings, secret_key: str, site_id: int, person_id: int | None, *, now: datetime) -> str:
     expires = now + timedelta(minutes=settings.join_token_minutes)
     return make_token(secret_key, JoinGrant("rehearsal", None, site_id, person_id, expires))
+
+
+def recorder_token(secret_key: str, meeting_id: int, *, now: datetime) -> str:
+    expires = now + timedelta(hours=RECORDER_HOURS)
+    return make_token(secret_key, JoinGrant("recorder", meeting_id, None, None, expires))
