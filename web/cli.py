@@ -29,13 +29,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from web.app import create_app
+    from web.room import protocol
 
     settings = _settings()
     app = create_app(settings)
     ssl: dict[str, str] = {}
     if settings.tls_certfile and settings.tls_keyfile:
         ssl = {"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **ssl)  # type: ignore[arg-type]
+    # The signalling socket refuses messages over 64 KB itself; the server need not buffer 16 MB (its default)
+    # of a hostile frame before that check can run.
+    ws_max_size = protocol.MAX_MESSAGE_BYTES + 4096
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ws_max_size=ws_max_size,
+        **ssl,  # type: ignore[arg-type]
+    )
     return 0
 
 
