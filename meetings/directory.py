@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -96,6 +96,38 @@ def _apply(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
+Row = TypeVar("Row", Unit, Site, Person)
+
+
+def _write(
+    session: Session,
+    actor: Person | None,
+    kind: str,
+    model: type[Row],
+    values: dict[str, Any],
+    row: Row | None,
+    shown: tuple[str, ...],
+) -> tuple[Row, Outcome]:
+    """Insert ``values`` as a new ``model`` row (``row`` None) or apply them to ``row``; audited, not committed.
+
+    ``shown`` names the fields the audit entry of a creation repeats.
+    """
+    actor_id = actor.id if actor else None
+    if row is None:
+        row = model(**values)
+        session.add(row)
+        session.flush()
+        audit.record(session, actor_id, "create", kind, row.id, **{name: getattr(row, name) for name in shown})
+        return row, "created"
+    changes = _apply(row, values)
+    if not changes:
+        return row, "unchanged"
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id, "update", kind, row.id, changes=changes)
+    return row, "updated"
+
+
 # ---- units ---------------------------------------------------------------------------------------------
 
 
@@ -163,20 +195,7 @@ def save_unit(
     """Validate and write a unit (new when ``unit`` is None) without committing."""
     _require_directory_manager(actor)
     values = _clean_unit(session, draft, unit.id if unit else None)
-    actor_id = actor.id if actor else None
-    if unit is None:
-        unit = Unit(**values)
-        session.add(unit)
-        session.flush()
-        audit.record(session, actor_id, "create", "unit", unit.id, code=unit.code, name=unit.name)
-        return unit, "created"
-    changes = _apply(unit, values)
-    if not changes:
-        return unit, "unchanged"
-    session.add(unit)
-    session.flush()
-    audit.record(session, actor_id, "update", "unit", unit.id, changes=changes)
-    return unit, "updated"
+    return _write(session, actor, "unit", Unit, values, unit, ("code", "name"))
 
 
 def create_unit(session: Session, actor: Person | None, draft: UnitDraft) -> Unit:
@@ -262,20 +281,7 @@ def save_site(
     """Validate and write a site (new when ``site`` is None) without committing."""
     _require_directory_manager(actor)
     values = _clean_site(session, draft, site.id if site else None)
-    actor_id = actor.id if actor else None
-    if site is None:
-        site = Site(**values)
-        session.add(site)
-        session.flush()
-        audit.record(session, actor_id, "create", "site", site.id, unit_id=site.unit_id, name=site.name)
-        return site, "created"
-    changes = _apply(site, values)
-    if not changes:
-        return site, "unchanged"
-    session.add(site)
-    session.flush()
-    audit.record(session, actor_id, "update", "site", site.id, changes=changes)
-    return site, "updated"
+    return _write(session, actor, "site", Site, values, site, ("unit_id", "name"))
 
 
 def create_site(session: Session, actor: Person | None, draft: SiteDraft) -> Site:
@@ -352,20 +358,7 @@ def save_person(
     """
     _require_directory_manager(actor)
     values = _clean_person(session, draft, person)
-    actor_id = actor.id if actor else None
-    if person is None:
-        person = Person(**values)
-        session.add(person)
-        session.flush()
-        audit.record(session, actor_id, "create", "person", person.id, username=person.username)
-        return person, "created"
-    changes = _apply(person, values)
-    if not changes:
-        return person, "unchanged"
-    session.add(person)
-    session.flush()
-    audit.record(session, actor_id, "update", "person", person.id, changes=changes)
-    return person, "updated"
+    return _write(session, actor, "person", Person, values, person, ("username",))
 
 
 def create_person(session: Session, actor: Person | None, draft: PersonDraft) -> Person:
