@@ -23,6 +23,7 @@ from meetings.meeting import (
     MeetingSite,
     MeetingState,
 )
+from meetings.minutes.tables import ConclusionRecord, MinutesRecord, MinutesVersion
 from meetings.outbox import OutboxItem
 from meetings.people import ApiToken, Person, Role
 from meetings.records.filing import FilingStatusRecord
@@ -39,6 +40,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "ChatLine",
+    "ConclusionRecord",
     "DeviceCheck",
     "Document",
     "DocumentCounter",
@@ -54,6 +56,8 @@ __all__ = [
     "MeetingKind",
     "MeetingSite",
     "MeetingState",
+    "MinutesRecord",
+    "MinutesVersion",
     "OutboxItem",
     "Person",
     "Presence",
