@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from web.pages import (
+    attendance,
     audit,
     directory,
     holidays,
@@ -26,6 +27,7 @@ def routes() -> list[BaseRoute]:
         *meeting_form.routes(),
         *meetings.routes(),
         *meeting_documents.routes(),
+        *attendance.routes(),
         *directory.routes(),
         *people.routes(),
         *holidays.routes(),
