@@ -19,12 +19,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from meetings import rooms as domain
+from meetings.drafts import agenda_of
 from meetings.errors import DomainError, Forbidden, NotFound, ValidationError
 from meetings.meeting import Meeting, MeetingState
 from meetings.people import Person, Role
 from web.auth import require_person
 from web.context import ctx
 from web.i18n import N_, language_of, translate
+from web.room.console_texts import CONSOLE_TEXTS
 from web.room.tokens import FORGED, JoinGrant, JoinRefused, join_link, person_token, read_token, rehearsal_token
 from web.templating import render
 
@@ -113,7 +115,16 @@ def _id(request: Request) -> int:
 
 
 def _texts(request: Request) -> dict[str, str]:
-    return {key: translate(request, text) for key, text in SCRIPT_TEXTS.items()}
+    return {key: translate(request, text) for key, text in (SCRIPT_TEXTS | CONSOLE_TEXTS).items()}
+
+
+def _agenda(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
+    """The agenda as the console moves through it (the current item itself comes from the server)."""
+    assert meeting.id is not None
+    return [
+        {"id": i.id, "title": i.title, "presenter": i.presenter, "planned_minutes": i.planned_minutes}
+        for i in agenda_of(session, meeting.id)
+    ]
 
 
 @dataclass
@@ -127,6 +138,8 @@ class RoomPage:
     chair: bool = False
     rehearsal_url: str = ""
     back_url: str = ""
+    agenda: list[dict[str, Any]] | None = None
+    person: bool = False  # a logged-in person (may answer votes per person), not a site's PC
 
 
 def _render(request: Request, page: RoomPage, checks: list[domain.DeviceCheck] | None = None) -> Response:
@@ -138,6 +151,10 @@ def _render(request: Request, page: RoomPage, checks: list[domain.DeviceCheck] |
         "label": page.label,
         "texts": _texts(request),
         "lang": language_of(request),
+        "agenda": page.agenda or [],
+        "person": page.person,
+        # A confidential meeting is recorded only with the chair's logged override (asked before starting).
+        "confidential": bool(page.meeting and page.meeting.confidential and not page.meeting.record_confidential),
         # The start time as the server's time zone has it (the PC's clock may be set to anything).
         "start_text": format_datetime(
             page.meeting.start_at, "HH:mm, dd/MM/yyyy", tzinfo=request.app.state.tz, locale=language_of(request)
@@ -166,6 +183,7 @@ def meeting_room(request: Request) -> Response:
         meeting = domain.load_meeting(session, meeting_id)
         seat = domain.seat_for_person(session, person, meeting)
         domain.check_joinable(meeting)
+        agenda = _agenda(session, meeting)
     context = ctx(request)
     assert person.id is not None
     token = person_token(context.settings, context.secret_key, meeting_id, seat.site_id, person.id, now=_now())
@@ -180,6 +198,8 @@ def meeting_room(request: Request) -> Response:
         chair=seat.chair,
         rehearsal_url=rehearsal,
         back_url=f"/meetings/{meeting_id}",
+        agenda=agenda,
+        person=True,
     )
     return _render(request, page)
 
@@ -200,6 +220,7 @@ def site_room(request: Request) -> Response:
         meeting = domain.load_meeting(session, grant.meeting_id)
         seat = domain.seat_for_site(session, meeting, grant.site_id)
         domain.check_joinable(meeting)
+        agenda = _agenda(session, meeting)
     page = RoomPage(
         title=meeting.title,
         label=seat.label,
@@ -208,6 +229,7 @@ def site_room(request: Request) -> Response:
         meeting=meeting,
         site_id=grant.site_id,
         rehearsal_url=f"/join/{request.path_params['token']}/rehearsal",
+        agenda=agenda,
     )
     return _render(request, page)
 

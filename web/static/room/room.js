@@ -2,6 +2,7 @@
 // Plain ES modules, no build step; every text comes from the page (the server translated it).
 
 import { Call } from "./call.js";
+import { Chairing } from "./chairing.js";
 import { DeviceCheck } from "./devices.js";
 import { Signal } from "./signal.js";
 import { Stage } from "./stage.js";
@@ -24,6 +25,17 @@ let videoOn = true;
 let hand = false;
 let screenTrack = null;
 let errorTimer = null;
+let chairing = null; // the chair's console and the sites' side of it (meetings only)
+
+// For tests and support: the page's media connection and what its slots show.
+window.giaoban = {
+  get pc() {
+    return call?.pc || null;
+  },
+  get stage() {
+    return stage;
+  },
+};
 
 // ---------- what is on screen ----------
 
@@ -168,6 +180,10 @@ function onMessage(m) {
       }
       stage.setRoster(m.roster);
       $("chair-panel").hidden = !(me.chair && room.kind === "meeting");
+      if (room.kind === "meeting") {
+        chairing ??= new Chairing(texts, config, (message) => signal.send(message));
+        chairing.welcome(m);
+      }
       signal.send({ type: "media_state", audio: audioOn, video: videoOn });
       if (hand) {
         signal.send({ type: "hand", raised: true });
@@ -206,7 +222,12 @@ function onMessage(m) {
         const mine = m.participants.find((p) => p.id === me.id);
         $("share-toggle").disabled = !(mine && mine.may_share) && !screenTrack;
         $("share-toggle").title = mine && mine.may_share ? "" : texts.share_failed;
+        if (mine && chairing) {
+          hand = Boolean(mine.hand); // given the floor, or taken off the queue by the chair
+          drawControls();
+        }
       }
+      chairing?.setRoster(m.participants);
       break;
     case "speaker":
       stage.setSpeaker(m.participant);
@@ -237,6 +258,7 @@ function onMessage(m) {
       } else if (m.code === "share_not_allowed") {
         stopShare(false);
       }
+      chairing?.error(m.code);
       showError(m.message);
       break;
     case "refused":
@@ -249,6 +271,7 @@ function onMessage(m) {
       finish(m.message, false);
       break;
     default:
+      chairing?.handle(m);
       break;
   }
 }

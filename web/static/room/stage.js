@@ -158,6 +158,12 @@ export class Stage {
     if (entry.hand) {
       flags.push(["flag-hand", this.texts.hand.replace("%(n)s", String(entry.hand))]);
     }
+    if (entry.floor) {
+      flags.push(["flag-floor", this.texts.floor_flag]);
+    }
+    if (entry.muted) {
+      flags.push(["flag-muted", this.texts.muted_flag]);
+    }
     if (!entry.audio) {
       flags.push(["flag-mic-off", this.texts.mic_off]);
     }
