@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -144,14 +145,21 @@ def add_holiday(session: Session, actor: Person, day: date, name: str = "") -> H
     return holiday
 
 
-def remove_holiday(session: Session, actor: Person, day: date) -> None:
+Day = TypeVar("Day", Holiday, MakeupDay)
+
+
+def _remove(session: Session, actor: Person, model: type[Day], kind: str, day: date, listed: str) -> None:
     require_manage_calendar(actor)
-    holiday = session.exec(select(Holiday).where(Holiday.day == day)).first()
-    if holiday is None:
-        raise NotFound(f"Ngày {format_day(day)} không có trong danh sách ngày nghỉ lễ.", field="day")
-    record(session, actor.id, "delete", "holiday", holiday.id, day=day.isoformat(), name=holiday.name)
-    session.delete(holiday)
+    row = session.exec(select(model).where(model.day == day)).first()
+    if row is None:
+        raise NotFound(f"Ngày {format_day(day)} không có trong danh sách {listed}.", field="day")
+    record(session, actor.id, "delete", kind, row.id, day=day.isoformat(), name=row.name)
+    session.delete(row)
     session.commit()
+
+
+def remove_holiday(session: Session, actor: Person, day: date) -> None:
+    _remove(session, actor, Holiday, "holiday", day, "ngày nghỉ lễ")
 
 
 def add_makeup_day(session: Session, actor: Person, day: date, name: str = "") -> MakeupDay:
@@ -178,10 +186,4 @@ def add_makeup_day(session: Session, actor: Person, day: date, name: str = "") -
 
 
 def remove_makeup_day(session: Session, actor: Person, day: date) -> None:
-    require_manage_calendar(actor)
-    makeup = session.exec(select(MakeupDay).where(MakeupDay.day == day)).first()
-    if makeup is None:
-        raise NotFound(f"Ngày {format_day(day)} không có trong danh sách ngày làm bù.", field="day")
-    record(session, actor.id, "delete", "makeup_day", makeup.id, day=day.isoformat(), name=makeup.name)
-    session.delete(makeup)
-    session.commit()
+    _remove(session, actor, MakeupDay, "makeup_day", day, "ngày làm bù")
