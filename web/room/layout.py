@@ -10,7 +10,7 @@ Every participant negotiates a fixed set of receive slots once (see docs/signall
 - ``screen`` — the screen being shared;
 - ``audio`` × A — open mode: the active speaker, the chair, the floor and the recent speakers (the loudest,
   as far as the media server's single active-speaker event tells); chaired mode (issue 6): only the chair
-  and the floor.
+  and the floor (and the co-chairs).
 
 Nobody receives themselves, except a participant alone in a rehearsal room, whose main view then shows their
 own picture back from the server. A participant who stays selected stays in the slot that shows them (a
@@ -53,6 +53,7 @@ class Scene:
     recent: Sequence[str] = ()  # recent active speakers, most recent first
     sharer: str | None = None
     chaired: bool = False  # issue 6: only the chair and the floor are heard
+    heard: Sequence[str] = ()  # issue 6: also heard in chaired mode (the co-chairs)
     loopback: bool = False  # rehearsal room: one alone sees themselves
     publishers: Mapping[str, Publisher] = field(default_factory=dict)
 
@@ -99,7 +100,7 @@ def video_choice(scene: Scene, subscriber: str) -> tuple[str | None, str | None,
 def audio_choice(scene: Scene, subscriber: str) -> list[str]:
     """Whose audio a subscriber hears, most important first."""
     if scene.chaired:
-        heard = [scene.chair, scene.floor]
+        heard = [scene.chair, scene.floor, *scene.heard]
     else:
         heard = [scene.speaker, scene.chair, scene.floor, *scene.recent, *scene.order]
     return [p for p in _unique(heard) if p != subscriber and _has(scene, p, "microphone")]

@@ -21,8 +21,11 @@ from typing import Any, Protocol
 
 from media import errors as media_errors
 from meetings.rooms import Seat
-from web.room import protocol
+from web.room import protocol, roster
+from web.room.console import ChairState, console_changed
+from web.room.floor import floor_gone, pause
 from web.room.layout import Assignment, Publisher, Scene, Subscriber, plan
+from web.room.meeting_log import MeetingLog
 from web.room.protocol import ProtocolError
 from web.room.quality import QualityMeter
 
@@ -109,6 +112,10 @@ class MeetingRoom:
         self.floor: str | None = None
         self.chaired = False
         self.hands: list[str] = []
+        self.chairing = ChairState()
+        self.journal: MeetingLog | None = None  # the meeting log (meetings only)
+        self.recording_active: Callable[[], bool] = lambda: False  # set by the app's recordings
+        self.media_stats: dict[str, dict[str, Any]] = {}  # the media server's figures, per participant
         self.share_allowed: set[str] = set()
         self.sharer: str | None = None
         self.chat: deque[dict[str, Any]] = deque(maxlen=50)
@@ -122,6 +129,10 @@ class MeetingRoom:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @property
+    def recording(self) -> bool:
+        return self.recording_active()
 
     @property
     def rehearsal(self) -> bool:
@@ -141,42 +152,14 @@ class MeetingRoom:
 
     def chair_id(self) -> str | None:
         """Who is shown as the chair: the presiding person, else another manager, else the convening site."""
-        ranked = [p for p in self.participants.values() if p.seat.chair_rank is not None and p.media != "none"]
+        ranked = [
+            p
+            for p in self.participants.values()
+            if p.seat.chair_rank is not None and p.media != "none" and not p.seat.hidden
+        ]
         if not ranked:
             return None
         return min(ranked, key=lambda p: (p.seat.chair_rank, p.joined_at)).id
-
-    def roster(self) -> list[dict[str, Any]]:
-        chair = self.chair_id()
-        return [
-            {
-                "id": p.id,
-                "name": p.seat.label,
-                "site": p.seat.site_id,
-                "chair": p.id == chair,
-                "may_chair": p.seat.chair,
-                "media": p.media,
-                "audio": p.audio,
-                "video": p.video,
-                "hand": self.hands.index(p.id) + 1 if p.id in self.hands else None,
-                "sharing": p.id == self.sharer,
-                "may_share": self.may_share(p),
-                "quality": p.quality,
-                "speaking": p.id == self.speaker,
-            }
-            for p in sorted(self.participants.values(), key=lambda p: p.joined_at)
-        ]
-
-    def welcome(self, participant: Participant, layout: dict[str, int]) -> dict[str, Any]:
-        return {
-            "type": "welcome",
-            "you": {"id": participant.id, "name": participant.seat.label, "chair": participant.seat.chair},
-            "room": self.describe(),
-            "layout": layout,
-            "roster": self.roster(),
-            "chat": list(self.chat),
-            "limits": {"message_bytes": protocol.MAX_MESSAGE_BYTES, "chat_chars": protocol.MAX_CHAT_CHARS},
-        }
 
     def broadcast(self, message: dict[str, Any], *, skip: Participant | None = None) -> None:
         for p in list(self.participants.values()):
@@ -184,7 +167,8 @@ class MeetingRoom:
                 p.conn.send(message)
 
     def send_roster(self, *, skip: Participant | None = None) -> None:
-        self.broadcast({"type": "roster", "participants": self.roster(), "speaker": self.speaker}, skip=skip)
+        self.broadcast({"type": "roster", "participants": roster.roster(self), "speaker": self.speaker}, skip=skip)
+        console_changed(self)
 
     def notice(self, text: str, **variables: Any) -> None:
         """A line every participant sees in the chat, in their own language."""
@@ -220,9 +204,10 @@ class MeetingRoom:
             self.sharer = None
         self._speaker_gone(participant.id)
 
-    async def leave_media(self, participant: Participant) -> None:
+    async def leave_media(self, participant: Participant, reason: str = "left") -> None:
         if participant.media == "none":
             return
+        self._log_left(participant, reason)
         participant.media = "none"
         with contextlib.suppress(media_errors.MediaError, ConnectionError):
             await self.media("leave", room=self.key, participant=participant.id)
@@ -233,6 +218,7 @@ class MeetingRoom:
             return False
         del self.participants[participant.id]
         self._forget(participant)
+        floor_gone(self, participant.id)
         await self.leave_media(participant)
         self.schedule_reconcile()
         self.send_roster()
@@ -271,6 +257,8 @@ class MeetingRoom:
         participant.tracks = {role: mid for role, mid in tracks.items() if mid in kinds}
         participant.slots = dict(slots)
         participant.media = "joined"
+        if participant.id in self.chairing.muted:
+            await pause(self, participant.id, True)  # a new media session: muted still
         self._arm_timeout(participant)
         self.schedule_reconcile()
         self.send_roster()
@@ -300,6 +288,8 @@ class MeetingRoom:
         if participant is None or participant.media != "joined":
             return  # the media server repeats this event; only the first counts
         participant.media = "connected"
+        if self.journal is not None and not participant.seat.hidden:
+            self.journal.joined(participant.seat)
         if participant.timeout is not None:
             participant.timeout.cancel()
             participant.timeout = None
@@ -311,6 +301,7 @@ class MeetingRoom:
         if participant is None or reason in ("replaced", "left") or participant.media in ("none", "negotiating"):
             return
         # The connection died under a participant still here: ask them to negotiate again.
+        self._log_left(participant, "lost")
         participant.media = "none"
         self.assignments.pop(participant_id, None)
         participant.conn.send({"type": "media_lost"})
@@ -326,6 +317,10 @@ class MeetingRoom:
         self.broadcast({"type": "speaker", "participant": participant_id})
         self.schedule_reconcile()
 
+    def _log_left(self, participant: Participant, reason: str) -> None:
+        if self.journal is not None and participant.media == "connected" and not participant.seat.hidden:
+            self.journal.left(participant.id, reason)
+
     def _speaker_gone(self, participant_id: str) -> None:
         if self.speaker == participant_id:
             self.speaker = None
@@ -340,6 +335,7 @@ class MeetingRoom:
             if participant.timeout is not None:
                 participant.timeout.cancel()
             if participant.media != "none":
+                self._log_left(participant, "lost")
                 participant.media = "none"
                 participant.conn.send({"type": "media_restarted"})
         self.send_roster()
@@ -350,7 +346,7 @@ class MeetingRoom:
         live = [
             p
             for p in sorted(self.participants.values(), key=lambda p: p.joined_at)
-            if p.media in ("joined", "connected")
+            if p.media in ("joined", "connected") and not p.seat.hidden  # the recorder only receives
         ]
         ids = [p.id for p in live]
         return Scene(
@@ -361,6 +357,7 @@ class MeetingRoom:
             recent=[p for p in self.recent if p in ids],
             sharer=self.sharer if self.sharer in ids else None,
             chaired=self.chaired,
+            heard=[p.id for p in live if self.chairing.is_controller(p.seat)],
             loopback=self.rehearsal,
             publishers={p.id: Publisher(p.id, p.tracks, sharing=p.id == self.sharer) for p in live},
         )
@@ -425,67 +422,14 @@ class MeetingRoom:
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         self.chat.append(line)
+        if self.journal is not None and not participant.seat.hidden:
+            self.journal.chat(participant.seat, cleaned)
         self.broadcast(line)
 
     def set_media_state(self, participant: Participant, audio: bool, video: bool) -> None:
         if (participant.audio, participant.video) != (audio, video):
             participant.audio, participant.video = audio, video
             self.send_roster()
-
-    def raise_hand(self, participant: Participant, raised: bool) -> None:
-        """Xin phát biểu: the request joins the queue the chair's console reads (``hands``, in order)."""
-        if raised and participant.id not in self.hands:
-            participant.hand = time.monotonic()
-            self.hands.append(participant.id)
-        elif not raised and participant.id in self.hands:
-            participant.hand = None
-            self.hands.remove(participant.id)
-        else:
-            return
-        self.send_roster()
-
-    def may_share(self, participant: Participant) -> bool:
-        return participant.seat.chair or participant.id in self.share_allowed
-
-    def share_screen(self, participant: Participant, on: bool) -> None:
-        if on:
-            if not self.may_share(participant):
-                raise ProtocolError("share_not_allowed")
-            if "screen" not in participant.tracks:
-                raise ProtocolError("malformed")
-            previous = self.participants.get(self.sharer) if self.sharer else None
-            if previous is not None and previous is not participant:
-                previous.conn.send({"type": "screen_stopped"})
-            self.sharer = participant.id
-        elif self.sharer == participant.id:
-            self.sharer = None
-        else:
-            return
-        self.schedule_reconcile()
-        self.send_roster()
-
-    def allow_share(self, participant_id: str, allowed: bool) -> None:
-        target = self.participants.get(participant_id)
-        if target is None:
-            raise ProtocolError("unknown_participant")
-        if allowed:
-            self.share_allowed.add(participant_id)
-        else:
-            self.share_allowed.discard(participant_id)
-            if self.sharer == participant_id and not target.seat.chair:
-                self.sharer = None
-                target.conn.send({"type": "screen_stopped"})
-                self.schedule_reconcile()
-        self.send_roster()
-
-    def set_floor(self, participant_id: str | None, *, chaired: bool | None = None) -> None:
-        """The hook for the chair's console (issue 6): who holds the floor (the main view everywhere) and
-        whether only the chair and the floor are heard."""
-        self.floor = participant_id
-        if chaired is not None:
-            self.chaired = chaired
-        self.schedule_reconcile()
-        self.send_roster()
 
     def opened(self) -> None:
         if self.stage == "lobby":
@@ -500,7 +444,7 @@ class MeetingRoom:
                 protocol.CLOSE_ENDED, {"type": "closed", "message": participant.conn.tr(message_text)}
             )
             self._forget(participant)
-            await self.leave_media(participant)
+            await self.leave_media(participant, "ended")
         self.participants.clear()
 
     def update_quality(self, levels: dict[str, str]) -> None:
@@ -509,5 +453,6 @@ class MeetingRoom:
         }
         for pid, q in changed.items():
             self.participants[pid].quality = q
+        console_changed(self)  # the console shows the figures too
         if changed:
             self.broadcast({"type": "quality", "levels": {p.id: p.quality for p in self.participants.values()}})

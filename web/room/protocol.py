@@ -7,6 +7,7 @@ acts on them, so a malformed message never reaches the room. See docs/signalling
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,18 @@ TEXTS = {
     "replaced_notice": N_("%(name)s vừa vào lại phòng từ một máy khác."),
     "ended": N_("Chủ trì đã kết thúc cuộc họp. Cảm ơn anh/chị đã tham dự."),
     "closed_unavailable": N_("Máy chủ đang bận, vui lòng thử lại sau."),
+    "not_connected": N_("Điểm cầu này chưa kết nối hình và tiếng nên chưa thể phát biểu."),
+    "already_voted": N_("Anh/chị đã biểu quyết; mỗi điểm cầu (hoặc mỗi người) chỉ biểu quyết một lần."),
+    "vote_closed": N_("Cuộc biểu quyết này đã kết thúc hoặc không tồn tại."),
+    "vote_open": N_("Đang có một cuộc biểu quyết chưa kết thúc."),
+    "bad_vote": N_("Câu hỏi và các phương án biểu quyết không được để trống hay trùng nhau."),
+    "bad_choice": N_("Phương án biểu quyết không hợp lệ."),
+    "not_voter": N_("Anh/chị không thuộc đối tượng biểu quyết lần này."),
+    "roll_call_closed": N_("Chủ trì chưa mở điểm danh hoặc đã kết thúc điểm danh."),
+    "not_site": N_("Chỉ điểm cầu được mời mới điểm danh."),
+    "unknown_item": N_("Không có nội dung này trong chương trình họp."),
+    "recording_confidential": N_("Cuộc họp mật không được ghi hình, trừ khi chủ trì quyết định ghi."),
+    "recording_unavailable": N_("Chưa ghi hình được lúc này."),
 }
 
 
@@ -172,20 +185,100 @@ def _stats(m: dict[str, Any]) -> None:
     _number(m, "bitrate_in", 0, 1e10)
 
 
-CHAIR_ACTIONS = frozenset({"open", "close", "allow_share", "auto_open"})
+def _nothing(m: dict[str, Any]) -> None:
+    return None
+
+
+ROLL_CALL_STATUSES = ("online", "in_person", "absent")
+MAX_HEADCOUNT = 10_000
+MAX_VOTE_OPTIONS = 10
+
+
+def _integer(m: dict[str, Any], name: str, low: int, high: int, *, optional: bool = False) -> None:
+    value = m.get(name)
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _bad()
+
+
+def _roll_call_answer(m: dict[str, Any]) -> None:
+    if m.get("status") not in ROLL_CALL_STATUSES:
+        raise _bad()
+    _integer(m, "headcount", 0, MAX_HEADCOUNT, optional=True)
+    if m.get("reason") is None:
+        m["reason"] = ""
+    _string(m, "reason", 500)
+
+
+def _vote_open(m: dict[str, Any]) -> None:
+    _string(m, "question", 500)
+    options = m.get("options")
+    if not isinstance(options, list) or not 2 <= len(options) <= MAX_VOTE_OPTIONS:
+        raise _bad()
+    if not all(isinstance(o, str) and 0 < len(o) <= 200 for o in options):
+        raise _bad()
+    if m.get("per") not in ("site", "person"):
+        raise _bad()
+
+
+def _participant(m: dict[str, Any], *, optional: bool = False) -> None:
+    _string(m, "participant", 64, optional=optional)
+
+
+def _value_for(m: dict[str, Any]) -> None:
+    """A flag for a participant: allow_share, mute, co_chair."""
+    _flag(m, "value")
+    _participant(m)
+
+
+def _mode(m: dict[str, Any]) -> None:
+    if m.get("value") not in ("chaired", "open"):
+        raise _bad()
+
+
+def _roll_call_set(m: dict[str, Any]) -> None:
+    _integer(m, "site", 1, 2**31)
+    _roll_call_answer(m)
+
+
+def _record(m: dict[str, Any]) -> None:
+    _flag(m, "value")
+    m.setdefault("override", False)
+    _flag(m, "override")
+
+
+# The fields of each chair action (issue 6 added all but the first four).
+CHAIR_FIELDS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "open": _nothing,
+    "close": _nothing,
+    "allow_share": _value_for,
+    "auto_open": lambda m: _flag(m, "value"),
+    "floor": lambda m: _participant(m, optional=True),
+    "mode": _mode,
+    "mute": _value_for,
+    "mute_all": _nothing,
+    "agenda": lambda m: _integer(m, "item", 1, 2**31, optional=True),
+    "roll_call": lambda m: _flag(m, "value"),
+    "roll_call_set": _roll_call_set,
+    "vote_open": _vote_open,
+    "vote_close": lambda m: _integer(m, "vote", 1, 2**63),
+    "record": _record,
+    "co_chair": _value_for,
+}
+CHAIR_ACTIONS = frozenset(CHAIR_FIELDS)
 
 
 def _chair(m: dict[str, Any]) -> None:
-    if m.get("action") not in CHAIR_ACTIONS:
+    action = m.get("action")
+    if not isinstance(action, str) or action not in CHAIR_FIELDS:
         raise _bad()
-    if m["action"] in ("allow_share", "auto_open"):
-        _flag(m, "value")
-    if m["action"] == "allow_share":
-        _string(m, "participant", 64)
+    CHAIR_FIELDS[action](m)
 
 
-def _nothing(m: dict[str, Any]) -> None:
-    return None
+def _vote(m: dict[str, Any]) -> None:
+    _integer(m, "vote", 1, 2**63)
+    _integer(m, "choice", 0, MAX_VOTE_OPTIONS - 1)
 
 
 VALIDATORS = {
@@ -197,6 +290,8 @@ VALIDATORS = {
     "screen": _screen,
     "stats": _stats,
     "chair": _chair,
+    "roll_call": _roll_call_answer,
+    "vote": _vote,
     "ping": _nothing,
     "leave": _nothing,
 }

@@ -22,16 +22,21 @@ from meetings.people import Person
 from meetings.rooms import Seat
 from web.context import AppContext
 from web.i18n import N_
-from web.room import protocol
+from web.room import chairing, protocol, sharing
+from web.room.console import MeetingFacts, load_facts
 from web.room.media import MediaLink
+from web.room.meeting_log import MeetingLogs
 from web.room.meeting_room import Connection, MeetingRoom, Participant
 from web.room.protocol import ProtocolError
+from web.room.recording import Recordings
 from web.room.tokens import JoinGrant, JoinRefused, read_token
 
 log = logging.getLogger("giaoban.room")
 
 TICK_SECONDS = 2.0
 SYNC_EVERY = 3  # ticks between looks at the database
+# The media server's figures the chair's console shows per site.
+MEDIA_FIGURES = ("rtt_ms", "bitrate_in", "bitrate_out", "packets_received", "packets_lost")
 
 NOT_BOUND = N_(
     "Đường dẫn này không dành cho anh/chị. Hãy đăng nhập bằng đúng tài khoản hoặc dùng đường dẫn của điểm cầu."
@@ -71,6 +76,8 @@ class Rooms:
         self.settings = context.settings
         self.rooms: dict[str, MeetingRoom] = {}
         self.media = MediaLink(self.settings, self._on_media_event, self._on_media_restart)
+        self.logs = MeetingLogs(context.session)
+        self.recordings = Recordings(context, self)
         self._ticker: asyncio.Task[None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         # Seconds a participant's media may take to connect after the answer before it is dropped.
@@ -89,10 +96,12 @@ class Rooms:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        await self.recordings.stop_all()
         for room in list(self.rooms.values()):
             for participant in list(room.participants.values()):
                 participant.conn.close(protocol.CLOSE_UNAVAILABLE)
         self.rooms.clear()
+        await self.logs.flush()
         await self.media.stop()
 
     async def media_call(self, method: str, **params: Any) -> Any:
@@ -153,6 +162,10 @@ class Rooms:
         grant = read_token(self.context.secret_key, token, now=_now())
         admission = await run_in_threadpool(self._admission, grant)
         room = self.rooms.get(admission.key)
+        facts: MeetingFacts | None = None
+        if (room is None or room.stage == "closed") and admission.meeting_id is not None:
+            facts = await run_in_threadpool(self._facts, admission.meeting_id)
+            room = self.rooms.get(admission.key)  # made by someone else meanwhile?
         if room is None or room.stage == "closed":
             room = MeetingRoom(
                 admission.key,
@@ -168,11 +181,27 @@ class Rooms:
                 connect_timeout=self.connect_timeout,
             )
             self.rooms[admission.key] = room
+            self._attach(room, facts)
         participant, replaced = room.admit(admission.seat, conn)
         if replaced is not None:
-            await room.leave_media(replaced)
+            await room.leave_media(replaced, "replaced")
             room.schedule_reconcile()
         return room, participant
+
+    def _facts(self, meeting_id: int) -> MeetingFacts | None:
+        with self.context.session() as session:
+            return load_facts(session, meeting_id)
+
+    def _attach(self, room: MeetingRoom, facts: MeetingFacts | None) -> None:
+        """A meeting's room was made: its console state, its log, its recording."""
+        room.recording_active = lambda: self.recordings.active(room.key)
+        if room.meeting_id is None:
+            return
+        room.chairing.facts = facts
+        room.journal = self.logs.get(room.meeting_id)
+        # What an earlier room of this meeting left open (a server stopped mid-meeting) ends here: the new
+        # room starts with no floor and no agenda item.
+        room.journal.close_open("lost")
 
     def layout_for(self, room: MeetingRoom) -> dict[str, int]:
         """The receive slots a participant should negotiate."""
@@ -221,12 +250,17 @@ class Rooms:
             domain.set_auto_open(session, actor, meeting_id, value)
 
     async def chair_command(self, room: MeetingRoom, participant: Participant, message: dict[str, Any]) -> None:
-        """open / close / auto_open / allow_share, each checked on the server (the seat, then the domain)."""
-        if not participant.seat.chair:
-            raise ProtocolError("not_chair")
+        """open / close / auto_open / allow_share, each checked on the server (the seat, then the domain); the
+        console's actions (issue 6) are the controllers' (``web.room.chairing``)."""
         action = message["action"]
+        if action in chairing.CONSOLE_ACTIONS:
+            await chairing.act(self, room, participant, message)
+            return
+        controller = room.chairing.is_controller(participant.seat)
+        if not participant.seat.chair and not (controller and action == "allow_share"):
+            raise ProtocolError("not_chair")
         if action == "allow_share":
-            room.allow_share(message["participant"], message["value"])
+            sharing.allow_share(room, message["participant"], message["value"])
             return
         if room.meeting_id is None:
             raise ProtocolError("not_chair")  # a rehearsal room neither opens nor closes
@@ -235,17 +269,22 @@ class Rooms:
             room.opened()
         elif action == "close":
             await run_in_threadpool(self._close, room.meeting_id, participant)
-            await self._end(room)
+            await self._end(room, participant)
         elif action == "auto_open":
             await run_in_threadpool(self._auto_open, room.meeting_id, participant, message["value"])
             room.auto_open = message["value"]
             room.broadcast({"type": "room", "room": room.describe()})
             await self._maybe_open(room)
 
-    async def _end(self, room: MeetingRoom) -> None:
+    async def _end(self, room: MeetingRoom, actor: Participant | None = None) -> None:
+        await self.recordings.stop(room)
         await room.close(protocol.TEXTS["ended"])
         if self.rooms.get(room.key) is room:
             del self.rooms[room.key]
+        if room.journal is not None:
+            room.journal.event("ended", actor.seat if actor is not None else None)
+            room.journal.close_open("ended")
+            await room.journal.flush()
 
     # ---------- media events ----------
 
@@ -315,6 +354,8 @@ class Rooms:
         except Exception:  # the media server restarting: no scores this time
             return
         for room in rooms:
+            figures = stats.get(room.key, {})
+            room.media_stats = {pid: {k: f.get(k) for k in MEDIA_FIGURES} for pid, f in figures.items()}
             client = {p.id: p.client_stats for p in room.participants.values()}
             room.update_quality(room.meter.levels(stats.get(room.key, {}), client))
 

@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from meetings.errors import DomainError
 from web.i18n import translate
-from web.room import protocol
+from web.room import floor, protocol, roll_call, roster, sharing, votes
 from web.room.meeting_room import MeetingRoom, Participant
 from web.room.protocol import ProtocolError
 from web.room.rooms import Rooms
@@ -127,9 +127,13 @@ async def handle(rooms: Rooms, room: MeetingRoom, participant: Participant, mess
     elif kind == "media_state":
         room.set_media_state(participant, message["audio"], message["video"])
     elif kind == "hand":
-        room.raise_hand(participant, message["raised"])
+        floor.raise_hand(room, participant, message["raised"])
     elif kind == "screen":
-        room.share_screen(participant, message["on"])
+        sharing.share_screen(room, participant, message["on"])
+    elif kind == "roll_call":
+        roll_call.answer(room, participant, message["status"], message.get("headcount"), message["reason"])
+    elif kind == "vote":
+        votes.answer(room, participant, message["vote"], message["choice"])
     elif kind == "stats":
         names = ("rtt_ms", "loss", "fps", "bitrate_in")
         participant.client_stats = {n: float(message[n]) for n in names if message.get(n) is not None}
@@ -163,7 +167,7 @@ async def room_socket(websocket: WebSocket) -> None:
         except DomainError as exc:
             conn.close(protocol.CLOSE_REFUSED, {"type": "refused", "message": conn.tr(exc.message)})
             return
-        conn.send(room.welcome(participant, rooms.layout_for(room)))
+        conn.send(roster.welcome(room, participant, rooms.layout_for(room)))
         flood = Flood()
         while not conn.closing:
             raw = await _receive(websocket)

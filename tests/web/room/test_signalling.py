@@ -127,7 +127,14 @@ async def test_malformed_and_oversized_messages_are_refused_and_the_room_is_undi
             ((join(token), json.dumps({"type": "join", "token": token})), "malformed", 4400),
             ((join(token), "x" * 70_000), "too_big", 1009),
             # A client gone mad: hundreds of messages at once.
-            ((join(token), *[json.dumps({"type": "hand", "raised": i % 2 == 0}) for i in range(250)]), "flood", 4429),
+            (
+                (
+                    join(token),
+                    *[json.dumps({"type": "media_state", "audio": i % 2 == 0, "video": True}) for i in range(250)],
+                ),
+                "flood",
+                4429,
+            ),
         ]
         for messages, code, close in cases:
             received, close_code = await exchange(served, *messages)

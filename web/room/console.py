@@ -1,0 +1,218 @@
+"""The chair's console (issue 6): who controls the meeting, the state the chair's actions set, and the
+``console`` message that shows controllers every invited site.
+
+Controllers are the presiding chair (the meeting's ``chair_id``, sitting as themselves) and the co-chairs the
+chair names. What they set lives in ``ChairState`` on the room; the actions themselves are in
+``web.room.floor``, ``web.room.votes``, ``web.room.roll_call`` and ``web.room.chairing``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+
+from meetings.drafts import agenda_of
+from meetings.meeting import Meeting, MeetingInvitee
+from meetings.people import Person
+from meetings.rooms import Seat, invited_sites, site_participant
+
+if TYPE_CHECKING:
+    from web.room.meeting_room import MeetingRoom, Participant
+
+ROLL_CALL_STATUSES = ("online", "in_person", "absent")
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    id: int
+    title: str
+    presenter: str
+    planned_minutes: int
+
+
+@dataclass(frozen=True)
+class InvitedSite:
+    id: int
+    name: str
+    people: tuple[str, ...]  # the people invited by name from the site's unit
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What the console needs from the database, read once when the room is made."""
+
+    chair_person_id: int
+    sites: tuple[InvitedSite, ...]
+    agenda: tuple[AgendaEntry, ...]
+    confidential: bool
+
+    def site(self, site_id: int) -> InvitedSite | None:
+        return next((s for s in self.sites if s.id == site_id), None)
+
+    def item(self, item_id: int) -> AgendaEntry | None:
+        return next((a for a in self.agenda if a.id == item_id), None)
+
+
+def load_facts(session: Session, meeting_id: int) -> MeetingFacts | None:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        return None
+    invitees = session.exec(
+        select(Person)
+        .join(MeetingInvitee, col(MeetingInvitee.person_id) == col(Person.id))
+        .where(MeetingInvitee.meeting_id == meeting_id)
+        .order_by(col(MeetingInvitee.id))
+    ).all()
+    sites = tuple(
+        InvitedSite(s.id or 0, s.name, tuple(p.full_name for p in invitees if p.unit_id == s.unit_id))
+        for s in invited_sites(session, meeting_id)
+    )
+    agenda = tuple(
+        AgendaEntry(a.id or 0, a.title, a.presenter, a.planned_minutes) for a in agenda_of(session, meeting_id)
+    )
+    return MeetingFacts(meeting.chair_id, sites, agenda, meeting.confidential)
+
+
+@dataclass
+class OpenVote:
+    id: int
+    question: str
+    options: list[str]
+    per: str  # site | person
+    answers: dict[str, int] = field(default_factory=dict)  # voter -> choice, in the order given
+
+    def counts(self) -> list[int]:
+        counts = [0] * len(self.options)
+        for choice in self.answers.values():
+            counts[choice] += 1
+        return counts
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "question": self.question, "options": self.options, "per": self.per}
+
+
+@dataclass
+class ChairState:
+    """What the controllers have set in a meeting's room. Rehearsal rooms have no facts and no controllers."""
+
+    facts: MeetingFacts | None = None
+    co_chairs: set[str] = field(default_factory=set)
+    muted: set[str] = field(default_factory=set)
+    agenda_item: int | None = None
+    agenda_started: datetime | None = None
+    agenda_used: dict[int, float] = field(default_factory=dict)  # seconds of earlier turns, per item
+    roll_open: bool = False
+    roll: dict[int, dict[str, Any]] = field(default_factory=dict)  # site id -> the answer shown
+    vote: OpenVote | None = None
+    sent: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last console message per controller
+    pending: asyncio.Handle | None = None
+
+    def is_chair(self, seat: Seat) -> bool:
+        """The presiding chair (names co-chairs)."""
+        return self.facts is not None and seat.person_id is not None and seat.person_id == self.facts.chair_person_id
+
+    def is_controller(self, seat: Seat) -> bool:
+        return self.facts is not None and (self.is_chair(seat) or seat.participant in self.co_chairs)
+
+    def agenda(self) -> dict[str, Any] | None:
+        item = self.facts.item(self.agenda_item) if self.facts is not None and self.agenda_item else None
+        if item is None or self.agenda_started is None:
+            return None
+        return {
+            "id": item.id,
+            "title": item.title,
+            "presenter": item.presenter,
+            "planned_minutes": item.planned_minutes,
+            "started_at": self.agenda_started.isoformat(timespec="seconds"),
+            # Time used by earlier turns of this item; the client adds the time since started_at.
+            "used_seconds": round(self.agenda_used.get(item.id, 0.0)),
+        }
+
+
+def hidden(participant: Participant) -> bool:
+    """The recorder's seat: in the room, but never listed nor shown."""
+    return participant.seat.hidden
+
+
+def roster_extras(room: MeetingRoom, participant: Participant) -> dict[str, Any]:
+    state = room.chairing
+    site_id = participant.seat.site_id
+    return {
+        "muted": participant.id in state.muted,
+        "floor": participant.id == room.floor,
+        "controller": state.is_controller(participant.seat),
+        "roll_call": state.roll.get(site_id) if site_id is not None else None,
+    }
+
+
+def site_state(participant: Participant | None) -> str:
+    if participant is None:
+        return "absent"
+    if participant.media != "connected":
+        return "lobby"
+    return "weak" if participant.quality == "poor" else "connected"
+
+
+def console_message(room: MeetingRoom) -> dict[str, Any]:
+    state = room.chairing
+    assert state.facts is not None
+    sites = []
+    for site in state.facts.sites:
+        present = room.participants.get(site_participant(site.id))
+        present = None if present is None or hidden(present) else present
+        stats: dict[str, Any] = {}
+        if present is not None:
+            stats = {"quality": present.quality, **present.client_stats, **room.media_stats.get(present.id, {})}
+        sites.append(
+            {
+                "site": site.id,
+                "name": site.name,
+                "state": site_state(present),
+                "participant": present.id if present is not None else None,
+                "people": list(site.people),
+                "stats": stats,
+                "roll_call": state.roll.get(site.id),
+            }
+        )
+    vote = None
+    if state.vote is not None:
+        vote = {**state.vote.public(), "counts": state.vote.counts(), "answered": list(state.vote.answers)}
+    return {
+        "type": "console",
+        "sites": sites,
+        "hands": list(room.hands),
+        "vote": vote,
+        "agenda": state.agenda(),
+        "roll_call_open": state.roll_open,
+        "mode": "chaired" if room.chaired else "open",
+        "floor": room.floor,
+        "recording": room.recording,
+    }
+
+
+def send_console(room: MeetingRoom) -> None:
+    """Send the console to every controller whose view changed."""
+    state = room.chairing
+    state.pending = None
+    if state.facts is None:
+        return
+    message = console_message(room)
+    for participant in list(room.participants.values()):
+        if not state.is_controller(participant.seat):
+            state.sent.pop(participant.id, None)
+            continue
+        if state.sent.get(participant.id) != message:
+            state.sent[participant.id] = message
+            participant.conn.send(message)
+
+
+def console_changed(room: MeetingRoom) -> None:
+    """Something the console shows changed: send it once, after the current step (many changes, one message)."""
+    state = room.chairing
+    if state.facts is None or state.pending is not None:
+        return
+    state.pending = asyncio.get_running_loop().call_soon(send_console, room)

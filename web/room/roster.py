@@ -1,0 +1,61 @@
+"""What participants are told about the room: the roster (everyone listed but the hidden recorder, with what
+the chair set for each) and the welcome a newcomer gets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from web.room import protocol
+from web.room.console import roster_extras
+from web.room.floor import floor_message
+from web.room.sharing import may_share
+
+if TYPE_CHECKING:
+    from web.room.meeting_room import MeetingRoom, Participant
+
+
+def roster(room: MeetingRoom) -> list[dict[str, Any]]:
+    chair = room.chair_id()
+    return [
+        {
+            "id": p.id,
+            "name": p.seat.label,
+            "site": p.seat.site_id,
+            "chair": p.id == chair,
+            "may_chair": p.seat.chair,
+            "media": p.media,
+            "audio": p.audio,
+            "video": p.video,
+            "hand": room.hands.index(p.id) + 1 if p.id in room.hands else None,
+            "sharing": p.id == room.sharer,
+            "may_share": may_share(room, p),
+            "quality": p.quality,
+            "speaking": p.id == room.speaker,
+            **roster_extras(room, p),
+        }
+        for p in sorted(room.participants.values(), key=lambda p: p.joined_at)
+        if not p.seat.hidden
+    ]
+
+
+def welcome(room: MeetingRoom, participant: Participant, layout: dict[str, int]) -> dict[str, Any]:
+    state = room.chairing
+    return {
+        "type": "welcome",
+        "you": {
+            "id": participant.id,
+            "name": participant.seat.label,
+            "chair": participant.seat.chair,
+            "controller": state.is_controller(participant.seat),
+        },
+        "room": room.describe(),
+        "floor": floor_message(room),
+        "agenda": state.agenda(),
+        "roll_call": {"open": state.roll_open},
+        "vote": state.vote.public() if state.vote is not None else None,
+        "recording": room.recording,
+        "layout": layout,
+        "roster": roster(room),
+        "chat": list(room.chat),
+        "limits": {"message_bytes": protocol.MAX_MESSAGE_BYTES, "chat_chars": protocol.MAX_CHAT_CHARS},
+    }
