@@ -91,6 +91,11 @@ class MediaServer:
         """RTP packets forwarded since the server started (never falls, whoever leaves)."""
         return self._forwarded_in_closed_rooms + sum(r.forwarded_total() for r in self.rooms.values())
 
+    def stock_path_packets(self) -> int:
+        """RTP/RTCP packets of the participants present that took aiortc's own receive path (a diagnostic)."""
+        participants = [p for room in self.rooms.values() for p in room.participants.values()]
+        return sum(p.wire.stock_path_packets for p in participants if p.wire is not None)
+
     def set_slot(self, room_id: str, subscriber: str, slot: str, publisher: str | None, track: str | None) -> None:
         self.room(room_id).set_slot(subscriber, slot, publisher, track)
 

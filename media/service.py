@@ -114,6 +114,7 @@ class MediaService:
             "rooms": len(self.server.rooms),
             "tasks": len(asyncio.all_tasks()),
             "forwarded_packets": self.server.forwarded_total(),
+            "stock_path_packets": self.server.stock_path_packets(),
         }
 
     async def _ping(self, p: dict[str, Any]) -> Any:

@@ -29,6 +29,7 @@ from media.wire import Wire, bundle_transport
 
 Join = Callable[[str], Awaitable[dict[str, Any]]]
 PLI_INTERVAL = 0.5
+SOCKET_BUFFER = 4 * 1024 * 1024
 
 MAX_BUNDLE = RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
@@ -174,36 +175,47 @@ class BenchSite:
             task.add_done_callback(self._pending.discard)
 
     def _read_directly(self) -> None:
-        """Take SRTP/SRTCP from the nominated pair's protocol as it arrives (see the module's docstring)."""
+        """Take SRTP/SRTCP from the ICE sockets' protocols as it arrives (see the module's docstring).
+
+        Every local socket is hooked: the two ends may nominate pairs on different sockets (see
+        ``media.wire.Wire.read_directly``).
+        """
         self._direct = True
         dtls = bundle_transport(self.pc)
-        pair = dtls.transport._connection._nominated.get(1)
-        if pair is None:
+        connection = dtls.transport._connection
+        if not connection._nominated:
             return
-        protocol = pair.protocol
-        stock = protocol.datagram_received
         session = dtls._rx_srtp
-
         by_ssrc = self._by_ssrc
 
-        def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
-            if len(data) < 12 or not 127 < data[0] < 192:
-                stock(data, addr)  # STUN, DTLS
-                return
-            with contextlib.suppress(pylibsrtp.Error):
-                if 192 <= data[1] <= 223:
-                    self._on_rtcp(session.unprotect_rtcp(data))
-                    return
-                # SRTP leaves the header in the clear: counting needs the payload only to see where a frame
-                # starts (and whether it is a keyframe), so only those packets are decrypted.
-                counter = by_ssrc.get(int.from_bytes(data[8:12], "big"))
-                timestamp = int.from_bytes(data[4:8], "big")
-                if counter is not None and not counter.needs_payload(timestamp):
-                    counter.on_packet((data[2] << 8) | data[3], timestamp, data[1] >> 7, b"", time.monotonic())
-                else:
-                    self._on_rtp(session.unprotect(data), 0)
+        def hook(protocol: Any) -> None:
+            stock = protocol.datagram_received
 
-        setattr(protocol, "datagram_received", datagram_received)  # noqa: B010
+            def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
+                if len(data) < 12 or not 127 < data[0] < 192:
+                    stock(data, addr)  # STUN, DTLS
+                    return
+                with contextlib.suppress(pylibsrtp.Error):
+                    if 192 <= data[1] <= 223:
+                        self._on_rtcp(session.unprotect_rtcp(data))
+                        return
+                    # SRTP leaves the header in the clear: counting needs the payload only to see where a
+                    # frame starts (and whether it is a keyframe), so only those packets are decrypted.
+                    counter = by_ssrc.get(int.from_bytes(data[8:12], "big"))
+                    timestamp = int.from_bytes(data[4:8], "big")
+                    if counter is not None and not counter.needs_payload(timestamp):
+                        counter.on_packet((data[2] << 8) | data[3], timestamp, data[1] >> 7, b"", time.monotonic())
+                    else:
+                        self._on_rtp(session.unprotect(data), 0)
+
+            setattr(protocol, "datagram_received", datagram_received)  # noqa: B010
+
+        for protocol in connection._protocols:
+            hook(protocol)
+        # Large receive buffers, as the server has: a load generator starved of CPU for a moment (the
+        # machine is shared) must fall behind, not drop what the server sent and pass for its loss.
+        if self.wire is not None:
+            self.wire.enlarge_socket_buffers(SOCKET_BUFFER)
 
     def tick(self, now: float) -> None:
         """NACKs for what is missing, a PLI where a loss could not be recovered."""

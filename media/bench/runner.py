@@ -214,6 +214,7 @@ async def server_diagnostics(server: MediaProcess) -> dict[str, Any]:
     await client.connect()
     try:
         stats = (await client.stats("bench")).get("bench", {})
+        inspected = await client.call("inspect")
     finally:
         await client.close()
     tracks = [t for p in stats.values() for t in p["tracks"].values() if t["kind"] == "video"]
@@ -224,6 +225,8 @@ async def server_diagnostics(server: MediaProcess) -> dict[str, Any]:
         "upstream_lost": sum(t["lost"] for t in tracks),
         "retransmits": sum(s["retransmits"] for s in slots),
         "dropped": sum(sum(p["dropped"].values()) for p in stats.values()),
+        # Packets that took aiortc's own receive path instead of the direct read (since the start).
+        "stock_path_packets": inspected.get("stock_path_packets"),
     }
 
 

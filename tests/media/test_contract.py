@@ -68,6 +68,7 @@ def test_pylibsrtp_session_internals_the_protector_uses() -> None:
     assert "self._buffer = ffi.buffer(self._cdata)" in source(pylibsrtp.Session.__init__)
     assert "func(self._srtp[0], self._cdata, len_p)" in source(pylibsrtp.Session._Session__process)  # type: ignore[attr-defined]
     assert str(ffi.typeof(lib.srtp_protect)) == "<ctype 'srtp_err_status_t(*)(struct srtp_ctx_t_ *, void *, int *)'>"
+    assert str(ffi.typeof(lib.srtp_unprotect)) == str(ffi.typeof(lib.srtp_protect))
     assert pylibsrtp.SRTP_MAX_TRAILER_LEN == 144
     # And the protector gives what pylibsrtp's own wrapper gives.
     from media.wire import _Protector
@@ -78,6 +79,13 @@ def test_pylibsrtp_session_internals_the_protector_uses() -> None:
     packet = bytes([0x80, 96, 0, 7, 0, 0, 0, 1, 0, 0, 0, 9]) + os.urandom(900)
     assert ours.protect(packet) == theirs.protect(packet)
     assert ours.protect(packet[:12] + bytes(1500)) is None  # too large for the session's buffer
+    # Unprotect, on a receiving session, gives back the clear packet; forged or replayed packets give None.
+    inbound = pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND)
+    receiving = _Protector(pylibsrtp.Session(inbound))
+    protected = theirs.protect(packet[:3] + b"\x08" + packet[4:])
+    assert receiving.unprotect(protected) == packet[:3] + b"\x08" + packet[4:]
+    assert receiving.unprotect(protected) is None  # a replay
+    assert receiving.unprotect(protected[:-1] + bytes([protected[-1] ^ 1])) is None
 
 
 def test_asyncio_and_aioice_internals_the_wire_uses() -> None:
@@ -153,6 +161,10 @@ async def test_live_the_stock_machinery_never_starts_and_the_wire_carries_packet
         pair = dtls.transport._connection._nominated[1]
         assert pair.protocol.transport is not None and len(pair.remote_addr) == 2
         assert participant.wire.reading_directly, "SRTP is not read straight from the ICE protocol"
+        # Every local socket is read directly (the two ends may nominate pairs on different sockets).
+        for protocol in dtls.transport._connection._protocols:
+            assert protocol.datagram_received.__qualname__.startswith("Wire."), "a local socket is not hooked"
+        assert participant.wire.stock_path_packets <= 2, "media took aiortc's slow receive path"
         for transceiver in participant.pc.getTransceivers():
             assert transceiver.sender._RTCRtpSender__rtp_task is None
             assert transceiver.receiver._RTCRtpReceiver__decoder_thread is None
