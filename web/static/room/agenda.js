@@ -2,7 +2,7 @@
 // and on the chair's console the list of items with previous / next / stop.
 // The list comes with the page (config.agenda); which item is current comes from the server.
 
-import { $, element, fill } from "./dom.js";
+import { $, element, fill, reconcile } from "./dom.js";
 
 const TICK_MS = 10000;
 
@@ -81,24 +81,35 @@ export class Agenda {
     if (!list) {
       return;
     }
-    list.replaceChildren();
     const at = this.index();
-    this.items.forEach((item, i) => {
-      const row = element("li", "agenda-row");
-      row.dataset.item = item.id;
-      row.classList.toggle("current", i === at);
-      row.classList.toggle("done", at >= 0 && i < at);
-      const pick = element("button", "agenda-pick");
-      pick.type = "button";
-      pick.append(element("span", "agenda-row-title", item.title));
+    const rows = this.items.map((item, i) => {
       const meta = [item.presenter ? fill(this.texts.agenda_presenter, { name: item.presenter }) : ""];
-      meta.push(i === at && this.current ? this.timeText(this.current).text : fill(this.texts.agenda_time, { used: "–", planned: item.planned_minutes }));
-      pick.append(element("span", "agenda-row-meta muted small", meta.filter(Boolean).join(" · ")));
-      pick.setAttribute("aria-current", String(i === at));
-      pick.addEventListener("click", () => this.go(item.id));
-      row.append(pick);
-      list.append(row);
+      meta.push(
+        i === at && this.current
+          ? this.timeText(this.current).text
+          : fill(this.texts.agenda_time, { used: "–", planned: item.planned_minutes }),
+      );
+      const metaText = meta.filter(Boolean).join(" · ");
+      return {
+        key: String(item.id),
+        sig: JSON.stringify([i === at, at >= 0 && i < at, metaText]),
+        build: () => {
+          const row = element("li", "agenda-row");
+          row.dataset.item = item.id;
+          row.classList.toggle("current", i === at);
+          row.classList.toggle("done", at >= 0 && i < at);
+          const pick = element("button", "agenda-pick");
+          pick.type = "button";
+          pick.append(element("span", "agenda-row-title", item.title));
+          pick.append(element("span", "agenda-row-meta muted small", metaText));
+          pick.setAttribute("aria-current", String(i === at));
+          pick.addEventListener("click", () => this.go(item.id));
+          row.append(pick);
+          return row;
+        },
+      };
     });
+    reconcile(list, rows);
     $("agenda-empty").hidden = this.items.length > 0;
     $("agenda-prev").disabled = at < 0;
     $("agenda-next").disabled = at >= this.items.length - 1;

@@ -22,7 +22,6 @@ export class Chairing {
     this.floorState = new FloorState(texts);
     this.rollCall = new RollCall(texts, send);
     this.votes = new Votes(texts, send);
-    this.pendingRecord = false;
   }
 
   // The welcome: who this page is, and whatever state of the console it carries.
@@ -31,13 +30,23 @@ export class Chairing {
     this.console.setMe(this.me);
     this.floorState.update({ me: this.me });
     this.setRoster(m.roster || []);
-    for (const type of ["floor", "agenda", "roll_call", "recording"]) {
-      if (m[type] !== undefined && m[type] !== null && typeof m[type] === "object" && !Array.isArray(m[type])) {
-        this.handle({ type, ...m[type] });
-      }
+    if (m.floor) {
+      this.setFloor(m.floor.participant ?? null, m.floor.mode);
+    }
+    if (m.agenda !== undefined) {
+      this.agenda.set(m.agenda);
+    }
+    if (m.roll_call) {
+      this.rollCall.setOpen(m.roll_call.open);
     }
     if (m.vote) {
       this.votes.opened(m.vote);
+    } else if (this.votes.open) {
+      this.votes.open = null; // closed while this page was away
+      this.votes.drawAnswer();
+    }
+    if (m.recording !== undefined) {
+      this.handle({ type: "recording", on: m.recording });
     }
   }
 

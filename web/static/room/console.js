@@ -3,7 +3,7 @@
 // mute one, mute all; recording; co-chairs; ending the meeting. Shown only to controllers (the server says
 // who is one and checks every command anyway). The agenda, roll-call and vote panes are drawn by their modules.
 
-import { $, button, element, fill } from "./dom.js";
+import { $, button, element, fill, reconcile } from "./dom.js";
 import { answerText } from "./rollcall.js";
 
 const STATES = ["lobby", "connected", "weak", "absent"];
@@ -111,26 +111,33 @@ export class Console {
 
   drawFloor() {
     const holder = $("floor-holder");
-    holder.replaceChildren();
-    if (this.floor) {
-      holder.append(element("span", "", fill(this.texts.floor_holder, { name: this.nameOf(this.floor) })));
-      holder.append(button("take-floor", this.texts.take_floor, () => this.chair("floor", { participant: null })));
-    } else {
-      holder.textContent = this.texts.floor_none;
+    const floorKey = `${this.floor}|${this.floor ? this.nameOf(this.floor) : ""}`;
+    if (holder.dataset.key !== floorKey) {
+      holder.dataset.key = floorKey;
+      holder.replaceChildren();
+      if (this.floor) {
+        holder.append(element("span", "", fill(this.texts.floor_holder, { name: this.nameOf(this.floor) })));
+        holder.append(button("take-floor", this.texts.take_floor, () => this.chair("floor", { participant: null })));
+      } else {
+        holder.textContent = this.texts.floor_none;
+      }
     }
-    const queue = $("floor-queue");
-    queue.replaceChildren();
     const hands = (this.state.hands || []).filter((id) => id !== this.floor);
-    for (const id of hands) {
-      const item = element("li", "queue-item");
-      item.dataset.participant = id;
-      item.append(element("span", "queue-name", this.nameOf(id)));
-      item.append(button("primary give-floor", this.texts.give_floor, () => this.chair("floor", { participant: id })));
-      queue.append(item);
-    }
+    const rows = hands.map((id) => ({
+      key: id,
+      sig: this.nameOf(id),
+      build: () => {
+        const item = element("li", "queue-item");
+        item.dataset.participant = id;
+        item.append(element("span", "queue-name", this.nameOf(id)));
+        item.append(button("primary give-floor", this.texts.give_floor, () => this.chair("floor", { participant: id })));
+        return item;
+      },
+    }));
     if (!hands.length) {
-      queue.append(element("li", "queue-empty muted small", this.texts.queue_empty));
+      rows.push({ key: "", sig: "", build: () => element("li", "queue-empty muted small", this.texts.queue_empty) });
     }
+    reconcile($("floor-queue"), rows);
     $("queue-count").textContent = hands.length ? `(${hands.length})` : "";
     $("mode-chaired").setAttribute("aria-pressed", String(this.mode === "chaired"));
     $("mode-open").setAttribute("aria-pressed", String(this.mode === "open"));
@@ -190,54 +197,76 @@ export class Console {
     return flags;
   }
 
+  // What a participant's row shows besides its figures (a change rebuilds the row).
+  rowSig(id) {
+    const entry = this.names[id];
+    return JSON.stringify([this.floor === id, (this.state.hands || []).indexOf(id), Boolean(entry?.muted), entry?.name]);
+  }
+
+  siteRow(site, state, people) {
+    const item = element("li", "console-site");
+    item.dataset.site = site.site;
+    item.dataset.state = state;
+    if (site.participant) {
+      item.dataset.participant = site.participant;
+    }
+    const head = element("div", "cs-head");
+    head.append(element("span", "cs-name", site.name), element("span", `cs-state state-${state}`, this.texts[`state_${state}`]));
+    head.append(this.flags(site.participant));
+    item.append(head, element("div", "cs-meta muted small"));
+    if (people.length) {
+      item.append(element("div", "cs-people small", people.join(", ")));
+    }
+    const roll = element("div", "cs-roll small", answerText(this.texts, site.roll_call));
+    roll.dataset.status = site.roll_call?.status || "none";
+    item.append(roll);
+    if (site.participant && state !== "absent" && state !== "lobby") {
+      item.append(this.actions(site.participant));
+    }
+    return item;
+  }
+
+  personRow(entry) {
+    const item = element("li", "console-site");
+    item.dataset.participant = entry.id;
+    item.dataset.state = "connected";
+    const head = element("div", "cs-head");
+    head.append(element("span", "cs-name", entry.name), this.flags(entry.id));
+    item.append(head, this.actions(entry.id));
+    return item;
+  }
+
   drawSites() {
-    const list = $("console-sites");
-    list.replaceChildren();
+    const rows = [];
     for (const site of this.state.sites || []) {
       const state = STATES.includes(site.state) ? site.state : "absent";
-      const item = element("li", "console-site");
-      item.dataset.site = site.site;
-      item.dataset.state = state;
-      if (site.participant) {
-        item.dataset.participant = site.participant;
-      }
-      const head = element("div", "cs-head");
-      head.append(element("span", "cs-name", site.name), element("span", `cs-state state-${state}`, this.texts[`state_${state}`]));
-      head.append(this.flags(site.participant));
       const people = (site.people || []).map((p) => (typeof p === "string" ? p : p.name || p.label || "")).filter(Boolean);
-      const meta = [this.statsText(site.stats)];
-      if (people.length) {
-        meta.push(fill(this.texts.people_n, { n: people.length }));
-      }
-      item.append(head, element("div", "cs-meta muted small", meta.filter(Boolean).join(" · ")));
-      if (people.length) {
-        item.append(element("div", "cs-people small", people.join(", ")));
-      }
-      const roll = element("div", "cs-roll small", answerText(this.texts, site.roll_call));
-      roll.dataset.status = site.roll_call?.status || "none";
-      item.append(roll);
-      if (site.participant && state !== "absent" && state !== "lobby") {
-        item.append(this.actions(site.participant));
-      }
-      list.append(item);
+      rows.push({
+        key: `site-row-${site.site}`,
+        sig: JSON.stringify([site.name, state, site.participant, people, site.roll_call, this.rowSig(site.participant)]),
+        build: () => this.siteRow(site, state, people),
+        // The figures change every few seconds: only their text is redrawn.
+        patch: (node) => {
+          const meta = [this.statsText(site.stats)];
+          if (people.length) {
+            meta.push(fill(this.texts.people_n, { n: people.length }));
+          }
+          node.querySelector(".cs-meta").textContent = meta.filter(Boolean).join(" · ");
+        },
+      });
     }
     // People sitting as themselves (the secretary, invited guests): not sites, but they may speak too.
     const others = this.roster.filter((p) => p.site === null && p.id !== this.me);
     if (others.length) {
-      list.append(element("li", "cs-group muted small", this.texts.others));
+      rows.push({ key: "others", sig: "", build: () => element("li", "cs-group muted small", this.texts.others) });
       for (const entry of others) {
-        const item = element("li", "console-site");
-        item.dataset.participant = entry.id;
-        item.dataset.state = "connected";
-        const head = element("div", "cs-head");
-        head.append(element("span", "cs-name", entry.name), this.flags(entry.id));
-        item.append(head, this.actions(entry.id));
-        list.append(item);
+        rows.push({ key: `person-row-${entry.id}`, sig: this.rowSig(entry.id), build: () => this.personRow(entry) });
       }
     }
-    if (!(this.state.sites || []).length && !others.length) {
-      list.append(element("li", "muted small", this.texts.no_sites));
+    if (!rows.length) {
+      rows.push({ key: "none", sig: "", build: () => element("li", "muted small", this.texts.no_sites) });
     }
+    reconcile($("console-sites"), rows);
   }
 
   drawMore() {
@@ -245,25 +274,28 @@ export class Console {
     $("record-toggle").textContent = on ? this.texts.rec_stop : this.texts.rec_start;
     $("record-toggle").classList.toggle("danger", on);
     $("record-state").textContent = on ? this.texts.rec_on : this.texts.rec_off;
-    const list = $("cochairs");
-    list.replaceChildren();
     const others = this.roster.filter((p) => p.id !== this.me);
-    for (const entry of others) {
-      const item = element("li", "cochair");
-      item.dataset.participant = entry.id;
-      item.append(element("span", "", entry.name));
-      if (entry.controller) {
-        item.append(element("span", "flag flag-cochair", this.texts.cochair_flag));
-      }
-      item.append(
-        button("cochair-toggle", entry.controller ? this.texts.cochair_remove : this.texts.cochair_make, () =>
-          this.chair("co_chair", { participant: entry.id, value: !entry.controller }),
-        ),
-      );
-      list.append(item);
-    }
+    const rows = others.map((entry) => ({
+      key: entry.id,
+      sig: JSON.stringify([entry.name, Boolean(entry.controller)]),
+      build: () => {
+        const item = element("li", "cochair");
+        item.dataset.participant = entry.id;
+        item.append(element("span", "", entry.name));
+        if (entry.controller) {
+          item.append(element("span", "flag flag-cochair", this.texts.cochair_flag));
+        }
+        item.append(
+          button("cochair-toggle", entry.controller ? this.texts.cochair_remove : this.texts.cochair_make, () =>
+            this.chair("co_chair", { participant: entry.id, value: !entry.controller }),
+          ),
+        );
+        return item;
+      },
+    }));
     if (!others.length) {
-      list.append(element("li", "muted small", this.texts.cochair_none));
+      rows.push({ key: "", sig: "", build: () => element("li", "muted small", this.texts.cochair_none) });
     }
+    reconcile($("cochairs"), rows);
   }
 }

@@ -11,6 +11,12 @@ export class FloorState {
     this.position.hidden = true;
     this.position.setAttribute("role", "status");
     $("hand-toggle")?.after(this.position);
+    // Said when the microphone button is pressed while the chair keeps this site silent.
+    this.note = element("div", "mic-note");
+    this.note.hidden = true;
+    this.note.setAttribute("role", "alert");
+    $("floor-state")?.after(this.note);
+    this.noteTimer = null;
     $("mic-toggle").addEventListener("click", () => this.micClicked());
     this.state = { controller: false, mode: "open", floor: null, muted: false, hand: null, me: null };
   }
@@ -51,21 +57,21 @@ export class FloorState {
     this.position.hidden = !s.hand;
     this.position.textContent = s.hand ? fill(this.texts.hand_queued, { n: s.hand }) : "";
     $("hand-toggle")?.classList.toggle("raised", Boolean(s.hand));
+    if (!this.blocked()) {
+      this.note.hidden = true;
+    }
   }
 
-  // Turning the microphone on while the chair keeps this site silent: say so, next to the button.
+  // Turning the microphone on while the chair keeps this site silent: say so, next to the pictures.
   micClicked() {
     if (!this.blocked()) {
       return;
     }
-    const banner = $("floor-state");
-    if (banner) {
-      banner.hidden = false;
-      banner.dataset.kind = this.state.muted ? "muted" : "chaired";
-      banner.textContent = this.texts.mic_blocked;
-      banner.classList.remove("flash");
-      void banner.offsetWidth; // restart the animation
-      banner.classList.add("flash");
-    }
+    this.note.textContent = this.texts.mic_blocked;
+    this.note.hidden = false;
+    clearTimeout(this.noteTimer);
+    this.noteTimer = setTimeout(() => {
+      this.note.hidden = true;
+    }, 10000);
   }
 }

@@ -2,9 +2,10 @@
 // and how many people); the chair's console shows every site's answer, the total headcount, and corrects an
 // answer. The latest answer wins, on the server.
 
-import { $, button, element, fill } from "./dom.js";
+import { $, button, element, fill, reconcile } from "./dom.js";
 
 const STATUSES = ["online", "in_person", "absent"];
+const MAX_HEADCOUNT = 10000; // the server refuses more (and closes the connection on a malformed message)
 
 export function answerText(texts, answer) {
   if (!answer || !answer.status) {
@@ -27,7 +28,7 @@ function readAnswer(status, headcountInput, reasonInput, texts) {
   if (status === "absent" && !reason) {
     return { error: texts.rc_need_reason };
   }
-  if (status !== "absent" && (headcount === null || Number.isNaN(headcount) || headcount < 0)) {
+  if (status !== "absent" && (headcount === null || Number.isNaN(headcount) || headcount < 0 || headcount > MAX_HEADCOUNT)) {
     return { error: texts.rc_need_headcount };
   }
   return { status, headcount: status === "absent" ? null : headcount, reason: status === "absent" ? reason : "" };
@@ -131,13 +132,15 @@ export class RollCall {
     }
     $("roll-total").textContent = fill(this.texts.rc_total, { n: total });
     $("roll-counts").textContent = fill(this.texts.rc_counts, counts);
-    if (this.editing !== null && list.contains(document.activeElement)) {
-      return; // do not redraw under the chair's typing
-    }
-    list.replaceChildren();
-    for (const site of this.sites) {
-      list.append(this.editing === site.site ? this.editor(site) : this.row(site));
-    }
+    // An open editor is kept as it is while answers come in: the chair may be typing in it.
+    reconcile(
+      list,
+      this.sites.map((site) => ({
+        key: String(site.site),
+        sig: this.editing === site.site ? "editing" : JSON.stringify([site.name, site.roll_call]),
+        build: () => (this.editing === site.site ? this.editor(site) : this.row(site)),
+      })),
+    );
   }
 
   row(site) {

@@ -1,0 +1,214 @@
+"""The chair's console in real Chromium (fake camera and microphone), with the chair and two sites each in a
+browser context of their own: a site asks for the floor and gets it, its picture becomes the main view at the
+other site, the chair mutes it and its sound stops arriving there (per the receiver's getStats()); a vote's
+results shown everywhere equal the answers given through the pages; the roll call answered by the sites shows
+on the console, and the chair's correction too."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import Directory, LiveServer
+from tests.web.room.browsing import enter, eventually, link, log_in, plays
+from tests.web.room.conftest import RoomWorld, room_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Packets received by the audio receivers that, per the page's layout, carry ``participant``.
+AUDIO_PACKETS = """async (who) => {
+    const pc = window.giaoban.pc;
+    const slots = window.giaoban.stage.slots;
+    if (!pc) return {mids: [], packets: 0};
+    let packets = 0;
+    const mids = [];
+    for (const t of pc.getTransceivers()) {
+        if (t.receiver.track.kind !== "audio" || t.direction !== "recvonly" || slots[t.mid] !== who) continue;
+        mids.push(t.mid);
+        const stats = await t.receiver.getStats();
+        stats.forEach((r) => { if (r.type === "inbound-rtp") packets += r.packetsReceived; });
+    }
+    return {mids, packets};
+}"""
+
+
+def audio_packets(page: Page, participant: str) -> int:
+    result = page.evaluate(AUDIO_PACKETS, participant)
+    return int(result["packets"]) if result["mids"] else -1
+
+
+def rising(page: Page, participant: str, seconds: float) -> int:
+    """How many packets of ``participant``'s sound arrived in ``seconds`` (-1: no receiver carries it)."""
+    first = audio_packets(page, participant)
+    time.sleep(seconds)
+    last = audio_packets(page, participant)
+    return -1 if first < 0 or last < 0 else last - first
+
+
+def join_all(world: RoomWorld, live: LiveServer, new_page: Callable[[], Page]) -> tuple[Page, Page, Page]:
+    """The chair (logged in, from the meeting's room page) and sites A and B (their join links), all in."""
+    chair, a, b = new_page(), new_page(), new_page()
+    chair.on("dialog", lambda dialog: dialog.accept())
+    log_in(chair, live, "chutich")
+    enter(chair, f"{live.url}/meetings/{world.meeting_id}/room")
+    enter(a, link(world, 1, live))
+    enter(b, link(world, 2, live))
+    for page in (chair, a, b):
+        expect(page.locator("#conn-state")).to_have_text("Đã kết nối", timeout=40_000)
+    # The console is the chair's alone.
+    expect(chair.locator("#console")).to_be_visible()
+    expect(a.locator("#console")).to_be_hidden()
+    expect(b.locator("#console")).to_be_hidden()
+    return chair, a, b
+
+
+def test_the_floor_given_makes_the_main_view_and_muting_stops_the_sound(
+    live_server: LiveServer, people: Directory, new_page: Callable[[], Page]
+) -> None:
+    live = live_server
+    world = room_world(live.app, people)
+    world.open()
+    a_id, b_id = f"site-{world.sites[1].id}", f"site-{world.sites[2].id}"
+    chair, a, b = join_all(world, live, new_page)
+    plays(b, a_id)
+
+    # Site A asks to speak; the chair sees it in the queue, with its name, and gives it the floor.
+    a.click("#hand-toggle")
+    expect(a.locator("#hand-toggle")).to_have_text("Thôi xin phát biểu")
+    queued = chair.locator(f"#floor-queue li[data-participant='{a_id}']")
+    expect(queued).to_contain_text("Hội trường xã Bum Nưa", timeout=20_000)
+    expect(chair.locator(f"#console-sites li[data-participant='{a_id}'] .flag-hand")).to_be_visible()
+    queued.locator("button.give-floor").click()
+
+    expect(a.locator("#floor-state")).to_have_text(
+        "Anh/chị đang được phát biểu: mọi điểm cầu đang nghe điểm cầu này.", timeout=20_000
+    )
+    expect(chair.locator("#floor-holder")).to_contain_text("Đang phát biểu: Hội trường xã Bum Nưa")
+    expect(chair.locator(f"#floor-queue li[data-participant='{a_id}']")).to_have_count(0)
+    expect(a.locator("#hand-toggle")).to_have_text("Xin phát biểu")
+    # A's picture is the main view at site B, playing.
+    expect(b.locator(f"#tile-main[data-participant='{a_id}']")).to_be_visible(timeout=20_000)
+    eventually(
+        lambda: (
+            b.evaluate("document.querySelector('#tile-main video').getVideoPlaybackQuality().totalVideoFrames") > 10
+        ),
+        30,
+        "A's picture playing in B's main view",
+    )
+    expect(b.locator(f".roster-item[data-participant='{a_id}'] .flag-floor")).to_be_visible()
+
+    # A's sound arrives at B: the receiver carrying it counts packets (Opus: about 50 a second).
+    eventually(lambda: rising(b, a_id, 2.0) > 40, 30, "A's sound arriving at B")
+
+    # The chair mutes A: A is told, B stops receiving A's sound.
+    chair.locator(f"#console-sites li[data-participant='{a_id}'] button.mute").click()
+    expect(a.locator("#floor-state")).to_have_text(
+        "Chủ trì đã tắt tiếng điểm cầu này: các điểm cầu khác không nghe thấy anh/chị.", timeout=20_000
+    )
+    expect(chair.locator(f"#console-sites li[data-participant='{a_id}'] button.unmute")).to_be_visible()
+    eventually(lambda: rising(b, a_id, 2.0) in (-1, 0), 20, "A's sound no longer arriving at B")
+    assert rising(b, a_id, 3.0) in (-1, 0), "A's sound must stay stopped"
+    # A turning its microphone off and on does not change that; the page says why.
+    a.click("#mic-toggle")
+    a.click("#mic-toggle")
+    expect(a.locator(".mic-note")).to_contain_text("chủ trì quyết định ai được nghe")
+    assert rising(b, a_id, 2.0) in (-1, 0)
+
+    # Unmuted, it is heard again; the floor taken back, the chair is the main view again.
+    chair.locator(f"#console-sites li[data-participant='{a_id}'] button.unmute").click()
+    eventually(lambda: rising(b, a_id, 2.0) > 40, 30, "A's sound arriving at B again")
+    chair.locator("#floor-holder button.take-floor").click()
+    expect(chair.locator("#floor-holder")).to_have_text("Chưa giao quyền phát biểu cho ai.", timeout=20_000)
+    chair_id = f"person-{people.chair.id}"
+    expect(b.locator(f"#tile-main[data-participant='{chair_id}']")).to_be_visible(timeout=20_000)
+    expect(a.locator("#floor-state")).to_be_hidden()
+    # B never asked: nothing about it is flagged.
+    expect(chair.locator(f"#console-sites li[data-participant='{b_id}'] .flag")).to_have_count(0)
+
+
+def test_a_vote_and_the_roll_call_through_the_pages(
+    live_server: LiveServer, people: Directory, new_page: Callable[[], Page]
+) -> None:
+    live = live_server
+    world = room_world(live.app, people)
+    world.open()
+    site_a, site_b = world.sites[1].id, world.sites[2].id
+    chair, a, b = join_all(world, live, new_page)
+
+    # The chair asks a question with three options, one vote per site.
+    chair.click(".console-tab[data-tab='vote']")
+    chair.fill("#vote-question", "Thông qua phương án sơ tán dân vùng trũng?")
+    options = chair.locator(".vote-option-input")
+    options.nth(0).fill("Tán thành")
+    options.nth(1).fill("Không tán thành")
+    options.nth(2).fill("Xin ý kiến thêm")
+    chair.select_option("#vote-per", "site")
+    chair.click("#vote-form button[type=submit]")
+    expect(chair.locator("#vote-live-question")).to_have_text("Thông qua phương án sơ tán dân vùng trũng?")
+
+    # A says yes, B says no; each answers once (its buttons go away).
+    for page, choice, label in ((a, 0, "Tán thành"), (b, 1, "Không tán thành")):
+        expect(page.locator("#vote-answer-question")).to_have_text(
+            "Thông qua phương án sơ tán dân vùng trũng?", timeout=20_000
+        )
+        page.click(f"#vote-answer-options button[data-choice='{choice}']")
+        expect(page.locator("#vote-answer-done")).to_have_text(f"Đã biểu quyết: {label}", timeout=20_000)
+        expect(page.locator("#vote-answer-options")).to_be_hidden()
+    # Live counts for the chair.
+    expect(chair.locator("#vote-live-answered")).to_contain_text("Đã trả lời: 2", timeout=20_000)
+    expect(chair.locator("#vote-live-counts .vote-count-n")).to_have_text(["1", "1", "0"])
+
+    # Closed: everyone sees the results, equal to the answers given.
+    chair.click("#vote-close")
+    for page in (chair, a, b):
+        results = page.locator("#vote-results")
+        expect(results).to_be_visible(timeout=20_000)
+        expect(results.locator("#vote-results-question")).to_have_text("Thông qua phương án sơ tán dân vùng trũng?")
+        expect(results.locator(".vote-count-label")).to_have_text(["Tán thành", "Không tán thành", "Xin ý kiến thêm"])
+        expect(results.locator(".vote-count-n")).to_have_text(["1", "1", "0"])
+        expect(results.locator("#vote-results-total")).to_have_text("Tổng số phiếu: 2")
+        expect(page.locator("#vote-answer")).to_be_hidden()
+    expect(chair.locator("#vote-form")).to_be_visible()
+
+    # The roll call: the chair opens it; A is there in person with 12 people, B is absent with a reason.
+    chair.click(".console-tab[data-tab='roll']")
+    expect(chair.locator("#roll-toggle")).to_have_text("Mở điểm danh")
+    chair.click("#roll-toggle")
+    expect(chair.locator("#roll-toggle")).to_have_text("Kết thúc điểm danh", timeout=20_000)
+    expect(a.locator("#roll-answer")).to_be_visible(timeout=20_000)
+    a.check("input[name=roll-status][value=in_person]")
+    a.fill("#roll-headcount", "12")
+    a.click("#roll-form button[type=submit]")
+    expect(a.locator("#roll-sent")).to_have_text("Đã gửi điểm danh: Dự trực tiếp · 12 người")
+    expect(b.locator("#roll-answer")).to_be_visible()
+    b.check("input[name=roll-status][value=absent]")
+    b.click("#roll-form button[type=submit]")
+    expect(b.locator("#roll-error")).to_have_text("Hãy ghi lý do vắng mặt.")
+    b.fill("#roll-reason", "Mất điện do bão")
+    b.click("#roll-form button[type=submit]")
+
+    row_a = chair.locator(f"#roll-sites li[data-site='{site_a}']")
+    row_b = chair.locator(f"#roll-sites li[data-site='{site_b}']")
+    expect(row_a.locator(".roll-site-answer")).to_have_text("Dự trực tiếp · 12 người", timeout=20_000)
+    expect(row_b.locator(".roll-site-answer")).to_have_text("Vắng mặt · Lý do: Mất điện do bão", timeout=20_000)
+    expect(chair.locator("#roll-total")).to_have_text("Tổng số người dự: 12")
+    expect(chair.locator("#roll-counts")).to_have_text(
+        "0 trực tuyến · 1 trực tiếp · 1 vắng · 1 chưa điểm danh"  # the district's room has not answered
+    )
+    # On the sites' list too.
+    expect(chair.locator(f"#console-sites li[data-site='{site_a}'] .cs-roll")).to_have_text("Dự trực tiếp · 12 người")
+
+    # The chair corrects A's headcount: 15.
+    row_a.locator("button.roll-edit").click()
+    row_a.locator("input.roll-edit-headcount").fill("15")
+    row_a.locator("button.roll-save").click()
+    expect(row_a.locator(".roll-site-answer")).to_contain_text("Dự trực tiếp · 15 người", timeout=20_000)
+    expect(chair.locator("#roll-total")).to_have_text("Tổng số người dự: 15")
+
+    # Closed: the sites' forms go away.
+    chair.click("#roll-toggle")
+    expect(a.locator("#roll-answer")).to_be_hidden(timeout=20_000)
+    expect(b.locator("#roll-answer")).to_be_hidden()
