@@ -45,6 +45,7 @@ __all__ = [
     "agenda_of",
     "approve_minutes",
     "cancel_meeting",
+    "check_publishable",
     "create_meeting",
     "draft_of",
     "end_meeting",
@@ -207,9 +208,9 @@ def update_meeting(
     return meeting
 
 
-@_atomic
-def publish_meeting(session: Session, actor: Person, meeting_id: int, *, now: datetime, tz: ZoneInfo) -> Meeting:
-    """Announce the meeting: every rule is checked again, with the notice counted from ``now``."""
+def check_publishable(session: Session, actor: Person, meeting_id: int, *, now: datetime, tz: ZoneInfo) -> Meeting:
+    """The meeting, if ``actor`` may publish it now: every rule is checked again, with the notice counted
+    from ``now``. Writes nothing."""
     meeting = load_meeting(session, meeting_id)
     require_manage_meeting(actor, meeting)
     check_transition(meeting, MeetingState.PUBLISHED)
@@ -223,11 +224,33 @@ def publish_meeting(session: Session, actor: Person, meeting_id: int, *, now: da
         urgent_reason=meeting.urgent_reason,
         tz=tz,
     )
+    return meeting
+
+
+@_atomic
+def publish_meeting(
+    session: Session,
+    actor: Person,
+    meeting_id: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    attach: Callable[[Session, Meeting], None] | None = None,
+) -> Meeting:
+    """Announce the meeting: every rule is checked again, with the notice counted from ``now``.
+
+    ``attach`` runs in the same transaction before the invitations are enqueued: the records package
+    uses it to add the signed Giấy mời as a document of the meeting (so the invitation mails carry it)
+    and to enqueue its filing (meetings.records.invitation_issue).
+    """
+    meeting = check_publishable(session, actor, meeting_id, now=now, tz=tz)
     meeting.state = MeetingState.PUBLISHED
     meeting.published_at = now
     meeting.updated_at = utcnow()
     session.add(meeting)
     record(session, actor.id, "publish", "meeting", meeting_id, urgent=meeting.urgent, sequence=meeting.sequence)
+    if attach is not None:
+        attach(session, meeting)
     enqueue_meeting_mail(session, meeting, MeetingChange.PUBLISHED)
     session.commit()
     return meeting

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     filing_timeout_seconds: float = Field(default=30.0, gt=0)
     filing_status_poll_seconds: float = Field(default=30.0, gt=0)
     filing_status_codes: str = Field(default="", description="arrived=01,rejected=02,registered=03,...")
+    # Signing the Giấy mời produced at publishing (docs/records.md): the agency's PKCS#12 certificate and
+    # its seal image. Empty: in the test and development environments the demo CA under the data folder
+    # signs (meetings.records.demo_pki); in production the Giấy mời then goes out unsigned (logged).
+    signing_agency_p12: Path | None = None
+    signing_agency_passphrase: str = ""
+    signing_seal_image: Path | None = None
     # Media server (its own process); empty means started by the app.
     media_url: str = ""
     join_token_minutes: int = 24 * 60

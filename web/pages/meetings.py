@@ -9,21 +9,28 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from meetings import access, rules, scheduling
-from meetings.errors import RuleViolation, ValidationError
+from meetings.errors import Conflict, RuleViolation, ValidationError
 from meetings.lifecycle import EDITABLE_STATES, can_transition
 from meetings.meeting import Meeting, MeetingState
 from meetings.people import Person
+from meetings.records.fonts import FontMissing
+from meetings.records.numbering import NumberingMode, numbering_mode
 from meetings.units import Unit
 from meetings.workdays import list_holidays, list_makeup_days, load_calendar
 from web.auth import require_person
+from web.context import ctx
 from web.i18n import translate
+from web.invitation_publish import publish_meeting_with_invitation
 from web.pages.common import db, local_zone, now, path_id
 from web.pages.forms import number, see_other, text
+from web.pages.meeting_recordings import recording_list
+from web.pages.minutes import minutes_card
 from web.room.pages import room_card
 from web.templating import render
 
@@ -144,6 +151,10 @@ def _detail_context(session: Session, person: Person, meeting_id: int, tz: ZoneI
         "can_publish": manage and can_transition(meeting.state, MeetingState.PUBLISHED),
         "can_cancel": manage and can_transition(meeting.state, MeetingState.CANCELLED),
         "latest_publish": latest_publish,
+        # The clerk enters the Giấy mời's number from the register (meetings.records.numbering).
+        "number_entered": manage
+        and meeting.state == MeetingState.DRAFT
+        and numbering_mode(session, meeting.convening_unit_id) is NumberingMode.REGISTER,
         "total_minutes": sum(item.planned_minutes for item in detail.agenda),
     }
 
@@ -163,6 +174,9 @@ def render_meeting_page(
         meeting = context["m"]
         assert isinstance(meeting, Meeting)
         context["room"] = room_card(request, session, person, meeting)
+        context["recordings"] = recording_list(session, meeting, now())
+        # The minutes and the conclusion notice, with its deadline (web.pages.minutes).
+        context["minutes_card"] = minutes_card(session, person, meeting, local_zone(request))
     context["errors"] = errors or {}
     context["reason"] = text(request, "reason") if request.method == "POST" else ""
     return render(request, "meetings/detail.html", context, status_code=status_code)
@@ -175,15 +189,27 @@ def agenda_print(request: Request) -> Response:
     return render(request, "meetings/agenda_print.html", context)
 
 
-def publish(request: Request) -> Response:
+async def publish(request: Request) -> Response:
+    """Publish with the Giấy mời (web.invitation_publish). In ``register`` numbering mode the form carries
+    the number the clerk took from the register; a refusal (a rule, a missing or used number, a
+    certificate) comes back on the meeting page beside the button, and nothing is published."""
     person = require_person(request)
     meeting_id = path_id(request)
-    with db(request) as session:
-        try:
-            scheduling.publish_meeting(session, person, meeting_id, now=now(), tz=local_zone(request))
-        except (RuleViolation, ValidationError) as exc:
-            errors = {"publish": translate(request, exc.message)}
-            return render_meeting_page(request, meeting_id, errors=errors, status_code=exc.status_code)
+    try:
+        await publish_meeting_with_invitation(
+            ctx(request), person, meeting_id, now=now(), tz=local_zone(request), entered=text(request, "number")
+        )
+    except (RuleViolation, ValidationError, Conflict) as exc:
+        errors = {"publish": translate(request, exc.message)}
+        if exc.field == "number":
+            errors["number"] = errors["publish"]
+        return await run_in_threadpool(
+            render_meeting_page, request, meeting_id, errors=errors, status_code=exc.status_code
+        )
+    except FontMissing as exc:  # the server lacks the official font: its message says what to install
+        return await run_in_threadpool(
+            render_meeting_page, request, meeting_id, errors={"publish": str(exc)}, status_code=503
+        )
     return see_other(f"/meetings/{meeting_id}")
 
 

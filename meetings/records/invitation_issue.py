@@ -1,0 +1,366 @@
+"""The Giấy mời (invitation) produced when a meeting is published: numbered, laid out in the Decree 30
+form, signed, kept as the meeting's document (so every invitation mail carries it), and filed into the
+document-management system of the invited units.
+
+Publishing happens in three steps, so the slow part (layout and signatures: about half a second, a token
+may take longer) holds no database lock and a failure anywhere leaves nothing half done:
+
+1. :func:`reserve_number` — in its own short transaction: every publishing rule is checked, then the
+   invitation gets its number (the agency's next one, or the number the clerk entered from the register);
+   the number is kept for the meeting, so a retry after a later failure reuses it instead of taking
+   another (no gap in the register for one invitation).
+2. :func:`produce_pdf` — outside any transaction: render and sign (blocking: run it off the event loop).
+3. :func:`publish_with_invitation` — ``scheduling.publish_meeting`` with an ``attach`` step that, in the
+   publishing transaction, adds the PDF as the meeting's document (its bytes already stored by their
+   SHA-256) and enqueues the filing packages; the invitation mails enqueued after it list the document,
+   and the mail deliverer attaches it from the store (the outbox payload holds only its hash).
+
+A confidential meeting's Giấy mời is produced and kept, but never mailed (the mail snapshot leaves its
+documents out) nor filed through the interconnection (``filing.enqueue_filing`` refuses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from meetings.audit import record
+from meetings.documents import DocumentStore
+from meetings.drafts import KIND_LABELS
+from meetings.errors import Conflict
+from meetings.meeting import Document, Meeting, MeetingInvitee, MeetingSite
+from meetings.people import Person
+from meetings.records.edxml import Organ, Signer
+from meetings.records.filing import PackageStore, enqueue_filing
+from meetings.records.forms import Agency, DocumentType, Invitation, NumberAndSymbol, Signature
+from meetings.records.numbering import IssuedNumber, issue_number, lock_for_numbering
+from meetings.records.packaging import organ_of, package_for
+from meetings.records.render import render
+from meetings.records.signing import Appearance, Credential, seal_slot, sign_pdf
+from meetings.scheduling import check_publishable, publish_meeting
+from meetings.units import Site, Unit
+
+INVITATION_PURPOSE = "invitation"
+"""The outbox purpose of the Giấy mời's filing packages."""
+
+
+@dataclass(frozen=True)
+class InvitationSigners:
+    """Who signs the Giấy mời: the head who convenes (their certificate, when the server holds it — the
+    demo; a USB token needs its owner) and the agency (its certificate and seal image). Either may be
+    missing: then that signature is left out, and with neither the PDF goes out unsigned."""
+
+    signer: Credential | None = None
+    agency: Credential | None = None
+    seal_image: Path | None = None
+    signer_image: Path | None = None
+
+
+@dataclass(frozen=True)
+class ProducedInvitation:
+    form: Invitation
+    pdf: bytes
+    pages: int
+    signed: bool
+
+
+# --- 1. the number ------------------------------------------------------------------------------------
+
+
+def reserved_number(session: Session, meeting_id: int) -> IssuedNumber | None:
+    """The Giấy mời number already given to the meeting, if any."""
+    query = select(IssuedNumber).where(
+        IssuedNumber.meeting_id == meeting_id, IssuedNumber.type_code == DocumentType.INVITATION.value
+    )
+    return session.exec(query.order_by(col(IssuedNumber.id))).first()
+
+
+def reserve_number(
+    session: Session,
+    actor: Person,
+    meeting_id: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    entered: str | None = None,
+) -> IssuedNumber:
+    """Check the meeting may be published now, and give its Giấy mời a number (committed).
+
+    An agency in ``register`` mode must pass the number its clerk took from the register (``entered``);
+    a ``generated`` agency must not. A number already reserved for this meeting by an earlier attempt is
+    reused; a different number entered then is refused.
+    """
+    try:
+        lock_for_numbering(session)
+        meeting = check_publishable(session, actor, meeting_id, now=now, tz=tz)
+        existing = reserved_number(session, meeting_id)
+        if existing is not None:
+            if entered and entered.strip().lstrip("0") != str(existing.number):
+                raise Conflict(
+                    f"Giấy mời của cuộc họp này đã được ghi số {existing.number_and_symbol()}; "
+                    "hãy dùng lại số đó hoặc để trống.",
+                    field="number",
+                )
+            session.rollback()
+            return existing
+        unit = session.get(Unit, meeting.convening_unit_id)
+        assert unit is not None  # foreign key
+        issued = issue_number(
+            session,
+            unit=unit,
+            document_type=DocumentType.INVITATION,
+            issued_on=now.astimezone(tz).date(),
+            meeting_id=meeting_id,
+            actor_id=actor.id,
+            entered=entered or None,
+        )
+        record(session, actor.id, "number_invitation", "meeting", meeting_id, number=str(issued.number_and_symbol()))
+        session.commit()
+        return issued
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# --- 2. the form and the PDF ----------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _competence(unit: Unit) -> str:
+    """``TM. ỦY BAN NHÂN DÂN`` for a People's Committee (a collective body signs through its head)."""
+    name = _one_line(unit.name)
+    if name.lower().startswith(("ủy ban nhân dân", "uỷ ban nhân dân", "ubnd")):
+        return "TM. ỦY BAN NHÂN DÂN"
+    return ""
+
+
+def _person_line(person: Person, unit: Unit | None = None) -> str:
+    parts = [f"Đồng chí {_one_line(person.full_name)}"]
+    if person.position:
+        parts.append(_one_line(person.position))
+    if unit is not None:
+        parts.append(_one_line(unit.name))
+    return ", ".join(parts)
+
+
+def invitation_form(
+    session: Session, meeting: Meeting, number: IssuedNumber, *, tz: ZoneInfo, join_link: str = ""
+) -> Invitation:
+    """The Giấy mời of ``meeting`` as the form wants it, from what the meeting holds."""
+    assert meeting.id is not None
+    unit = session.get(Unit, meeting.convening_unit_id)
+    chair = session.get(Person, meeting.chair_id)
+    assert unit is not None and chair is not None  # foreign keys
+    parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+    sites = session.exec(
+        select(Site, Unit)
+        .join(Unit, col(Unit.id) == col(Site.unit_id))
+        .where(col(Site.id).in_(_site_ids(session, meeting.id)))
+        .order_by(col(Site.id))
+    ).all()
+    invited_units = [u for _, u in sites if u.id != unit.id]
+    people = session.exec(
+        select(Person)
+        .join(MeetingInvitee, col(MeetingInvitee.person_id) == col(Person.id))
+        .where(MeetingInvitee.meeting_id == meeting.id)
+        .order_by(col(MeetingInvitee.id))
+    ).all()
+    invitees = [f"Lãnh đạo {_one_line(u.name)}" for u in _unique(invited_units)]
+    invitees += [_person_line(p) for p in people]
+    if not invitees:
+        invitees = [f"Các đơn vị, đại biểu dự họp theo chương trình của {_one_line(unit.name)}"]
+    contact = session.get(Person, meeting.contact_id) if meeting.contact_id is not None else None
+    contact_line = ""
+    if contact is not None:
+        contact_line = _person_line(contact)
+        if contact.telephone:
+            contact_line += f", điện thoại {contact.telephone}"
+        if contact.email:
+            contact_line += f", thư điện tử {contact.email}"
+    kind = KIND_LABELS.get(meeting.kind, "Họp").lower()
+    return Invitation(
+        Agency(
+            name=_one_line(unit.name),
+            abbreviation=number.agency_abbreviation,
+            code=unit.code,
+            place_name=unit.place_name or _one_line(unit.name),
+            parent_name=_one_line(parent.name) if parent is not None else "",
+        ),
+        number.number_and_symbol(),
+        number.issued_on,
+        _one_line(meeting.title),
+        invitees=invitees,
+        subject=f"{kind} {_one_line(meeting.title)}",
+        chair=_person_line(chair, unit),
+        start_at=meeting.start_at.astimezone(tz).replace(tzinfo=None),
+        end_at=meeting.end_at.astimezone(tz).replace(tzinfo=None),
+        place=_one_line(meeting.place) or f"Trực tuyến, điểm cầu chính tại {_one_line(unit.name)}",
+        online=bool(sites),
+        join_link=join_link,
+        sites=[f"{_one_line(s.name)} ({_one_line(u.name)})" for s, u in sites],
+        content=meeting.description,
+        preparation=meeting.preparation,
+        contact=contact_line,
+        signature=Signature(
+            title=_one_line(chair.position).upper() or "CHỦ TRÌ",
+            full_name=_one_line(chair.full_name),
+            competence=_competence(unit),
+        ),
+        recipients=["Như thành phần mời;", "Lưu: VT."],
+    )
+
+
+def _site_ids(session: Session, meeting_id: int) -> list[int]:
+    return list(session.exec(select(MeetingSite.site_id).where(MeetingSite.meeting_id == meeting_id)).all())
+
+
+def _unique(units: Sequence[Unit]) -> list[Unit]:
+    seen: set[int | None] = set()
+    result = []
+    for u in units:
+        if u.id not in seen:
+            seen.add(u.id)
+            result.append(u)
+    return result
+
+
+def produce_pdf(form: Invitation, signers: InvitationSigners, *, now: datetime) -> ProducedInvitation:
+    """Lay out and sign the Giấy mời (blocking: weasyprint and pyHanko; call off the event loop, on the
+    renderer's thread). The signer's signature first, then the agency's over its left third."""
+    rendered = render(form)
+    pdf = rendered.pdf
+    slot = rendered.slots.get("signer")
+    signed = False
+    if signers.signer is not None:
+        pdf = sign_pdf(
+            pdf,
+            signers.signer,
+            field_name="signer",
+            appearance=Appearance(form.signature.full_name, form.signature.title.capitalize(), signers.signer_image),
+            slot=slot,
+            reason=f"Ký ban hành giấy mời số {form.number}",
+            location=form.agency.place_name,
+            now=now,
+        )
+        signed = True
+    if signers.agency is not None:
+        pdf = sign_pdf(
+            pdf,
+            signers.agency,
+            field_name="agency",
+            appearance=Appearance(form.agency.name, image=signers.seal_image, agency=True),
+            slot=seal_slot(slot) if slot is not None else None,
+            reason=f"Chữ ký số của cơ quan trên giấy mời số {form.number}",
+            location=form.agency.place_name,
+            now=now,
+        )
+        signed = True
+    return ProducedInvitation(form, pdf, rendered.pages, signed)
+
+
+def pdf_filename(number: NumberAndSymbol) -> str:
+    """``Giay-moi-01-GM-UBND.pdf`` (ASCII: some mail programs mangle other names)."""
+    return f"Giay-moi-{number.number_text}-{number.symbol}.pdf"
+
+
+# --- 3. publishing with it ------------------------------------------------------------------------------
+
+
+def _recipients(session: Session, meeting: Meeting) -> list[Organ]:
+    """The invited units other than the convening one, each once, as filing destinations."""
+    assert meeting.id is not None
+    units = session.exec(
+        select(Unit)
+        .join(Site, col(Site.unit_id) == col(Unit.id))
+        .where(col(Site.id).in_(_site_ids(session, meeting.id)))
+        .order_by(col(Unit.code))
+    ).all()
+    organs: dict[str, Organ] = {}
+    for unit in units:
+        if unit.id != meeting.convening_unit_id and unit.code not in organs:
+            parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+            organs[unit.code] = organ_of(unit, parent=parent)
+    return list(organs.values())
+
+
+def attach_invitation(
+    session: Session,
+    meeting: Meeting,
+    produced: ProducedInvitation,
+    *,
+    actor: Person,
+    documents: DocumentStore,
+    packages: PackageStore,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Document:
+    """In the publishing transaction: the Giấy mời as the meeting's document, and (not for a confidential
+    meeting) its filing to every invited unit. The caller commits."""
+    assert meeting.id is not None
+    sha256 = documents.put(produced.pdf)
+    document = Document(
+        meeting_id=meeting.id,
+        filename=pdf_filename(produced.form.number),
+        content_type="application/pdf",
+        size=len(produced.pdf),
+        sha256=sha256,
+        uploaded_by_id=actor.id,
+    )
+    session.add(document)
+    session.flush()
+    record(
+        session,
+        actor.id,
+        "issue_invitation",
+        "document",
+        document.id,
+        meeting_id=meeting.id,
+        number=str(produced.form.number),
+        sha256=sha256,
+        signed=produced.signed,
+    )
+    recipients = _recipients(session, meeting)
+    if not meeting.confidential and recipients:
+        unit = session.get(Unit, meeting.convening_unit_id)
+        assert unit is not None
+        parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+        signature = produced.form.signature
+        package = package_for(
+            produced.form,
+            produced.pdf,
+            sender=organ_of(unit, parent=parent),
+            recipients=recipients,
+            signer=Signer(signature.competence, signature.title, signature.full_name),
+            pages=produced.pages,
+            now=now,
+            due_date=meeting.start_at.astimezone(tz).date(),
+        )
+        enqueue_filing(session, meeting=meeting, package=package, store=packages, purpose=INVITATION_PURPOSE)
+    return document
+
+
+def publish_with_invitation(
+    session: Session,
+    actor: Person,
+    meeting_id: int,
+    produced: ProducedInvitation,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    documents: DocumentStore,
+    packages: PackageStore,
+) -> Meeting:
+    """Publish the meeting with its produced Giấy mời (step 3; commits)."""
+
+    def attach(s: Session, meeting: Meeting) -> None:
+        attach_invitation(s, meeting, produced, actor=actor, documents=documents, packages=packages, now=now, tz=tz)
+
+    return publish_meeting(session, actor, meeting_id, now=now, tz=tz, attach=attach)

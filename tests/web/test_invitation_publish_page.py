@@ -1,0 +1,69 @@
+"""Publishing from the meeting page issues the Giấy mời; where the clerk gives numbers from the register,
+the page asks for the number and refuses to publish without it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from meetings.meeting import MeetingKind
+from meetings.records.numbering import NumberingMode, set_numbering_mode
+from meetings.scheduling import MeetingDraft, create_meeting
+from tests.web.conftest import Directory, log_in, token_for
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _draft(app: Starlette, people: Directory, *, register: bool) -> int:
+    day = datetime.now(UTC).astimezone(TZ).date() + timedelta(days=35)
+    start = datetime(day.year, day.month, day.day, 8, 0, tzinfo=TZ)
+    with app.state.ctx.session() as session:
+        if register:
+            set_numbering_mode(session, people.admin, people.district.id or 0, NumberingMode.REGISTER)
+            session.commit()
+        draft = MeetingDraft(
+            title="Giao ban tuần",
+            kind=MeetingKind.BRIEFING,
+            start_at=start,
+            end_at=start + timedelta(hours=2),
+            convening_unit_id=people.district.id or 0,
+            chair_id=people.chair.id or 0,
+            secretary_id=people.secretary.id,
+            site_ids=[people.district_site.id or 0, people.site_a.id or 0],
+        )
+        return create_meeting(session, people.secretary, draft, tz=TZ).id or 0
+
+
+def test_publishing_attaches_the_numbered_invitation(client: TestClient, app: Starlette, people: Directory) -> None:
+    meeting_id = _draft(app, people, register=False)
+    log_in(client, "thuky")
+    page = client.get(f"/meetings/{meeting_id}")
+    assert 'name="number"' not in page.text  # giaoban gives the number
+    response = client.post(
+        f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    assert "Giay-moi-01-GM-UBND.pdf" in client.get(f"/meetings/{meeting_id}").text
+
+
+def test_the_clerks_number_is_asked_for_and_required(client: TestClient, app: Starlette, people: Directory) -> None:
+    meeting_id = _draft(app, people, register=True)
+    log_in(client, "thuky")
+    page = client.get(f"/meetings/{meeting_id}")
+    assert 'name="number"' in page.text and "Số giấy mời (lấy từ sổ đăng ký văn bản đi)" in page.text
+    token = token_for(client)
+    refused = client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token}, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Hãy nhập số văn bản lấy từ sổ đăng ký văn bản đi." in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    not_a_number = client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token, "number": "5a"})
+    assert not_a_number.status_code == 422 and "phải là số" in not_a_number.text
+    published = client.post(
+        f"/meetings/{meeting_id}/publish", data={"csrf_token": token, "number": "05"}, follow_redirects=False
+    )
+    assert published.status_code == 303, published.text
+    page = client.get(f"/meetings/{meeting_id}")
+    assert "Giay-moi-05-GM-UBND.pdf" in page.text and 'name="number"' not in page.text
