@@ -183,6 +183,9 @@ export class Console {
 
   flags(id) {
     const flags = element("span", "cs-flags");
+    if (!id) {
+      return flags; // a site not in the room holds nothing
+    }
     const entry = this.names[id];
     const hand = (this.state.hands || []).indexOf(id);
     if (this.floor === id) {
@@ -199,6 +202,9 @@ export class Console {
 
   // What a participant's row shows besides its figures (a change rebuilds the row).
   rowSig(id) {
+    if (!id) {
+      return "";
+    }
     const entry = this.names[id];
     return JSON.stringify([this.floor === id, (this.state.hands || []).indexOf(id), Boolean(entry?.muted), entry?.name]);
   }
