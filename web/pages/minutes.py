@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from meetings.errors import DomainError, ValidationError
-from meetings.meeting import MeetingState
+from meetings.meeting import Meeting, MeetingState
 from meetings.minutes import approval, conclusion, editing
 from meetings.minutes.content import ConclusionContent, MinutesContent
 from meetings.minutes.facts import MinutesFacts, gather_facts
@@ -254,3 +254,21 @@ def routes() -> list[BaseRoute]:
         Route("/meetings/{id:int}/conclusion/save", conclusion_save, methods=["POST"]),
         Route("/meetings/{id:int}/conclusion/issue", conclusion_issue, methods=["POST"]),
     ]
+
+
+def minutes_card(session: Session, person: Person, meeting: Meeting, tz: ZoneInfo) -> dict[str, Any] | None:
+    """What the meeting page shows of the minutes and the conclusion notice (None: nothing to show)."""
+    assert meeting.id is not None
+    if meeting.state not in (MeetingState.LIVE, MeetingState.ENDED, MeetingState.MINUTES_APPROVED, MeetingState.FILED):
+        return None
+    record = editing.minutes_of(session, meeting.id)
+    approved = record is not None and record.state == MinutesState.APPROVED
+    editor = editing.can_edit_minutes(person, meeting)
+    if not editor and not approved:
+        return None
+    issued = session.get(IssuedNumber, record.issued_number_id) if record and record.issued_number_id else None
+    return {
+        "approved": approved,
+        "number": str(issued.number_and_symbol()) if issued else "",
+        "conclusion": conclusion.conclusion_status(session, meeting.id, now(), tz),
+    }
