@@ -29,6 +29,7 @@ from web.i18n import translate
 from web.invitation_publish import publish_meeting_with_invitation
 from web.pages.common import db, local_zone, now, path_id
 from web.pages.forms import number, see_other, text
+from web.pages.meeting_recordings import recording_list
 from web.pages.minutes import minutes_card
 from web.pages.meeting_recordings import recording_list
 from web.room.pages import room_card
@@ -174,6 +175,7 @@ def render_meeting_page(
         meeting = context["m"]
         assert isinstance(meeting, Meeting)
         context["room"] = room_card(request, session, person, meeting)
+        context["recordings"] = recording_list(session, meeting, now())
         # The minutes and the conclusion notice, with its deadline (web.pages.minutes).
         context["minutes_card"] = minutes_card(session, person, meeting, local_zone(request))
         context["recordings"] = recording_list(session, meeting, now())
