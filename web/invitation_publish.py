@@ -20,7 +20,6 @@ signing with a token on the server makes it slow, that is the change to make.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -29,9 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from meetings.meeting import Meeting
 from meetings.people import Person
 from meetings.records import render as renderer
-from meetings.records.forms import Invitation
 from meetings.records.invitation_issue import (
-    InvitationSigners,
     ProducedInvitation,
     invitation_form,
     produce_pdf,
@@ -45,6 +42,45 @@ from web.filing_delivery import package_store
 from web.invitation_signing import SignerSource, invitation_signers
 
 
+def publish_with_invitation_now(
+    context: AppContext,
+    actor: Person,
+    meeting_id: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    entered: str = "",
+    signers: SignerSource | None = None,
+) -> Meeting:
+    """Publish ``meeting_id`` with its numbered, signed Giấy mời (blocking: from a thread, as the API's
+    handlers run). Raises the domain's errors (a refused rule, a missing or used number, a certificate
+    that cannot sign) before anything is published."""
+    settings = context.settings
+    source = signers or invitation_signers(settings)
+    join_link = f"{settings.base_url.rstrip('/')}/meetings/{meeting_id}"
+    with context.session() as session:
+        number = reserve_number(session, actor, meeting_id, now=now, tz=tz, entered=entered or None)
+        meeting = load_meeting(session, meeting_id)
+        form = invitation_form(session, meeting, number, tz=tz, join_link=join_link)
+        unit = session.get(Unit, meeting.convening_unit_id)
+        chair = session.get(Person, meeting.chair_id)
+        assert unit is not None and chair is not None  # foreign keys
+        chosen = source(unit, chair)
+    # The renderer's own single thread: weasyprint is not to be used from several threads at once.
+    produced: ProducedInvitation = renderer._executor.submit(produce_pdf, form, chosen, now=now).result()
+    with context.session() as session:
+        return publish_with_invitation(
+            session,
+            actor,
+            meeting_id,
+            produced,
+            now=now,
+            tz=tz,
+            documents=document_store(settings),
+            packages=package_store(settings),
+        )
+
+
 async def publish_meeting_with_invitation(
     context: AppContext,
     actor: Person,
@@ -55,40 +91,7 @@ async def publish_meeting_with_invitation(
     entered: str = "",
     signers: SignerSource | None = None,
 ) -> Meeting:
-    """Publish ``meeting_id`` with its numbered, signed Giấy mời. Raises the domain's errors (a refused
-    rule, a missing or used number, a certificate that cannot sign) before anything is published."""
-    settings = context.settings
-    source = signers or invitation_signers(settings)
-    join_link = f"{settings.base_url.rstrip('/')}/meetings/{meeting_id}"
-
-    def prepare() -> tuple[Invitation, InvitationSigners]:
-        with context.session() as session:
-            number = reserve_number(session, actor, meeting_id, now=now, tz=tz, entered=entered or None)
-            meeting = load_meeting(session, meeting_id)
-            form = invitation_form(session, meeting, number, tz=tz, join_link=join_link)
-            unit = session.get(Unit, meeting.convening_unit_id)
-            chair = session.get(Person, meeting.chair_id)
-            assert unit is not None and chair is not None
-            return form, source(unit, chair)
-
-    form, chosen = await run_in_threadpool(prepare)
-    loop = asyncio.get_running_loop()
-    # The renderer's own single thread: weasyprint is not to be used from several threads at once.
-    produced: ProducedInvitation = await loop.run_in_executor(
-        renderer._executor, lambda: produce_pdf(form, chosen, now=now)
+    """:func:`publish_with_invitation_now` off the event loop."""
+    return await run_in_threadpool(
+        publish_with_invitation_now, context, actor, meeting_id, now=now, tz=tz, entered=entered, signers=signers
     )
-
-    def publish() -> Meeting:
-        with context.session() as session:
-            return publish_with_invitation(
-                session,
-                actor,
-                meeting_id,
-                produced,
-                now=now,
-                tz=tz,
-                documents=document_store(settings),
-                packages=package_store(settings),
-            )
-
-    return await run_in_threadpool(publish)

@@ -5,6 +5,7 @@ turns JSON into drafts and meetings back into JSON.
 
 from __future__ import annotations
 
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from meetings import rules, scheduling
@@ -28,6 +29,7 @@ from web.api.meeting_models import (
     SiteRef,
 )
 from web.api.routing import Call, Operation
+from web.invitation_publish import publish_with_invitation_now
 
 
 def _agenda_drafts(items: list[AgendaItemIn]) -> list[AgendaItemDraft]:
@@ -115,9 +117,21 @@ def update_meeting(call: Call) -> MeetingOut:
     return meeting_out(_detail(call.session, meeting), _warnings(call, meeting))
 
 
+class PublishQuery(BaseModel):
+    number: str = Field(
+        default="",
+        max_length=10,
+        description="Số giấy mời văn thư lấy từ sổ đăng ký (chỉ khi đơn vị dùng cách cấp số «register»).",
+    )
+
+
 def publish_meeting(call: Call) -> MeetingOut:
+    """Publish with the Giấy mời (numbered, signed, attached to the invitation mails, filed)."""
     meeting = scheduling.get_meeting(call.session, call.person, call.id("meeting_id"))
-    meeting = scheduling.publish_meeting(call.session, call.person, meeting.id or 0, now=utcnow(), tz=call.tz)
+    number = call.query_as(PublishQuery).number
+    publish_with_invitation_now(call.context, call.person, meeting.id or 0, now=utcnow(), tz=call.tz, entered=number)
+    call.session.expire_all()  # published in the publishing step's own sessions
+    meeting = scheduling.get_meeting(call.session, call.person, meeting.id or 0)
     return meeting_out(_detail(call.session, meeting))
 
 
@@ -206,9 +220,14 @@ OPERATIONS: list[Operation] = [
         publish_meeting,
         "Phát hành giấy mời",
         "meetings",
+        query=PublishQuery,
         response=MeetingOut,
         errors=MANAGE_ERRORS,
-        description="Giấy mời phải đến ít nhất 3 ngày làm việc trước ngày họp, trừ họp đột xuất có lý do → 409.",
+        description=(
+            "Giấy mời phải đến ít nhất 3 ngày làm việc trước ngày họp, trừ họp đột xuất có lý do → 409. "
+            "Giấy mời (PDF, có số và ký số) được lưu vào tài liệu của cuộc họp, gửi kèm thư mời và gửi liên thông; "
+            "đơn vị do văn thư cấp số thì phải gửi `number` → 422 nếu thiếu, 409 nếu số đã dùng."
+        ),
     ),
     Operation(
         "POST",
