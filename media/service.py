@@ -36,6 +36,7 @@ from websockets.http11 import Request, Response
 from media import guard
 from media.config import MediaConfig
 from media.errors import BadRequest, MediaError
+from media.gcwatch import GcWatch, settle
 from media.server import MediaServer
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class MediaService:
         self.server = server or MediaServer(config, self.registry, on_event=self._broadcast)
         self.token = token
         self.clients: set[ServerConnection] = set()
+        self.gc_watch: GcWatch | None = None
         self._handlers: dict[str, Handler] = {
             "join": self._join,
             "leave": self._leave,
@@ -115,6 +117,7 @@ class MediaService:
             "tasks": len(asyncio.all_tasks()),
             "forwarded_packets": self.server.forwarded_total(),
             "stock_path_packets": self.server.stock_path_packets(),
+            "gc": self.gc_watch.report() if self.gc_watch is not None else None,
         }
 
     async def _ping(self, p: dict[str, Any]) -> Any:
@@ -220,6 +223,9 @@ async def run(config: MediaConfig, host: str, port: int, token: str, watch_stdin
     guard.forbid_codecs()
     service = MediaService(config, token)
     server = await service.serve(host, port)
+    if os.environ.get("GIAOBAN_MEDIA_GC") != "stock":  # "stock": CPython's collector as it comes (A/B runs)
+        settle()
+    service.gc_watch = GcWatch()
     bound = next(iter(server.sockets)).getsockname()[1]
     print(json.dumps({"port": bound}), flush=True)
     stop = asyncio.Event()
