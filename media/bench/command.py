@@ -21,6 +21,9 @@ def add_bench_command(sub: Any) -> Any:
     media.add_argument("--audio-slots", type=int, default=3, help="audio slots per site (all-to-all)")
     media.add_argument("--load-processes", type=int, default=3, help="processes playing the sites")
     media.add_argument("--no-baseline", action="store_true", help="skip aiortc's stock relay")
+    media.add_argument(
+        "--profile", type=Path, default=None, help="profile the server over each window with py-spy, into this folder"
+    )
     media.set_defaults(func=run_media)
     return kinds
 

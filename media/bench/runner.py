@@ -15,9 +15,10 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
-from media.bench import clip, pathcost, procstat
+from media.bench import clip, pathcost, procstat, profile
 from media.bench.floor import floor_us_per_packet
 from media.client import MediaClient, MediaProcess
 
@@ -96,7 +97,13 @@ def percentile(values: list[float], share: float) -> float | None:
 
 
 async def run_cell(
-    kind: str, scenario: str, sites: int, seconds: float, audio_slots: int, parts: int = 3
+    kind: str,
+    scenario: str,
+    sites: int,
+    seconds: float,
+    audio_slots: int,
+    parts: int = 3,
+    profile_path: Path | None = None,
 ) -> dict[str, Any]:
     """One server under one load; the figures of one run."""
     module = "media.service" if kind == "giaoban" else "media.bench.baseline"
@@ -129,7 +136,10 @@ async def run_cell(
         cpu_start, rss_start, t_start = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
         for load in loads:
             await load.send("window_start")
+        sampler = await profile.record(server.pid, seconds, profile_path) if profile_path is not None else None
         await asyncio.sleep(seconds)
+        if sampler is not None:
+            await sampler.wait()
         cpu_end, rss_end, t_end = procstat.cpu_seconds(server.pid), procstat.rss_mb(server.pid), time.monotonic()
         drops_end = [procstat.udp_drops(pid) for pid in [server.pid, *load_pids]]
         load_cpu = sum(procstat.cpu_seconds(pid) for pid in load_pids) - load_cpu_start
@@ -151,6 +161,8 @@ async def run_cell(
         for load in loads:
             await load.stop()
         await server.stop()
+    if profile_path is not None and profile_path.exists():
+        diagnostics["profile"] = {"path": str(profile_path), **profile.summary(profile_path)}
     diagnostics["load_average"] = os.getloadavg()[0]  # the machine is shared: how busy it was meanwhile
     window = t_end - t_start
     video = [s for r in results for s in r["streams"] if s["kind"] == "video"]
@@ -227,6 +239,8 @@ async def server_diagnostics(server: MediaProcess) -> dict[str, Any]:
         "dropped": sum(sum(p["dropped"].values()) for p in stats.values()),
         # Packets that took aiortc's own receive path instead of the direct read (since the start).
         "stock_path_packets": inspected.get("stock_path_packets"),
+        # Garbage collections by generation since the start, their total and longest time.
+        "gc": inspected.get("gc"),
     }
 
 
@@ -259,7 +273,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     stock: list[dict[str, Any]] = []
     for run in range(args.runs):
         print(f"run {run + 1}/{args.runs}: giaoban", flush=True)
-        ours.append(await run_cell("giaoban", args.scenario, args.sites, args.seconds, args.audio_slots, parts))
+        path = args.profile / f"giaoban-{args.scenario}-{run + 1}.raw" if args.profile else None
+        ours.append(await run_cell("giaoban", args.scenario, args.sites, args.seconds, args.audio_slots, parts, path))
         show("giaoban", ours[-1])
         if not args.no_baseline:
             print(f"run {run + 1}/{args.runs}: baseline (aiortc MediaRelay)", flush=True)
