@@ -170,7 +170,7 @@ class Recordings:
         except OSError:
             log.exception("the recorder did not start")
             await run_in_threadpool(self._complete, recording_id, path, {})
-            raise ProtocolError("media_unavailable") from None
+            raise ProtocolError("recording_unavailable") from None
         running = Running(room.key, room.meeting_id, recording_id, path, process)
         self.running[room.key] = running
         running.reader = asyncio.create_task(self._follow(running), name=f"giaoban-recorder-{room.key}")

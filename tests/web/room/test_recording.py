@@ -1,0 +1,159 @@
+"""Recording a meeting with real aiortc peers, the real signalling and media server, and the recorder process:
+the file's frames and audio, the hidden seat, the indicator, confidential meetings, and the meeting page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from array import array
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+from sqlmodel import select
+
+from meetings.log.tables import MeetingEvent, Recording
+from meetings.meeting import Meeting
+from tests.web.conftest import PASSWORD, Directory, csrf_of
+from tests.web.room.conftest import RoomWorld, Served, room_world, stop_all
+from web.room.bots import wait_until
+from web.room.recording import Recordings
+
+pytestmark = pytest.mark.slow
+
+
+def recordings_of(served: Served) -> Recordings:
+    recordings = served.rooms.recordings
+    assert isinstance(recordings, Recordings)
+    return recordings
+
+
+def record(value: bool, *, override: bool = False) -> dict[str, object]:
+    return {"type": "chair", "action": "record", "value": value, "override": override}
+
+
+def rows(served: Served, world: RoomWorld) -> list[Recording]:
+    with served.app.state.ctx.session() as session:
+        return list(session.exec(select(Recording).where(Recording.meeting_id == world.meeting_id)).all())
+
+
+def decoded(path: Path) -> tuple[int, float, int, float]:
+    """(video frames, seconds of audio, loudest audio sample, brightest picture's mean luma) as PyAV reads."""
+    frames, brightest = 0, 0.0
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            frames += 1
+            if frames % 30 == 0:
+                luma = bytes(frame.planes[0])
+                brightest = max(brightest, sum(luma[::97]) / len(luma[::97]))
+    samples, loudest, rate = 0, 0, 48000
+    resampler = av.AudioResampler(format="s16", layout="mono")
+    with av.open(str(path)) as container:
+        for audio in container.decode(audio=0):
+            samples += audio.samples
+            rate = audio.sample_rate
+            for pcm in resampler.resample(audio):
+                loudest = max(loudest, *(abs(s) for s in array("h", bytes(pcm.planes[0])[: pcm.samples * 2])))
+    return frames, samples / rate, loudest, brightest
+
+
+async def log_in(client: httpx.AsyncClient, username: str) -> None:
+    token = csrf_of((await client.get("/login")).text)
+    response = await client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 303, response.text
+
+
+async def test_a_twenty_second_recording(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    world.open()
+    chair = served.bot(world.chair_token(), "chair", tone=False)
+    a = served.bot(world.site_token(world.sites[1]), "a", frequency=440)
+    b = served.bot(world.site_token(world.sites[2]), "b", tone=False)
+    bots = (chair, a, b)
+    recordings = recordings_of(served)
+    try:
+        await wait_until(lambda: all(len(x.seen(10)) == 2 for x in bots), 40, "everyone seeing the others")
+        key = f"meeting-{world.meeting_id}"
+        # A site may not record.
+        await b.send(record(True))
+        await wait_until(lambda: any(e["code"] == "not_chair" for e in b.errors), 10, "the site's refusal")
+        assert not recordings.active(key)
+        await chair.send(record(True))
+        await wait_until(lambda: recordings.active(key), 10, "the recorder started")
+        await asyncio.wait_for(recordings.running[key].started.wait(), 30)
+        await wait_until(lambda: all({"type": "recording", "on": True} in x.messages for x in bots), 10, "the news")
+        await asyncio.sleep(20)
+        await chair.send(record(False))
+        await wait_until(lambda: all({"type": "recording", "on": False} in x.messages for x in bots), 40, "the end")
+        assert not recordings.active(key)
+        # The recorder took a hidden seat: nobody ever saw it in the roster.
+        for bot in bots:
+            for message in bot.messages:
+                if message["type"] in ("roster", "welcome"):
+                    listed = message["participants" if message["type"] == "roster" else "roster"]
+                    assert "recorder" not in {p["id"] for p in listed}
+    finally:
+        await stop_all(*bots)
+
+    [row] = rows(served, world)
+    assert row.status == "done"
+    assert row.started_by_id == people.chair.id and not row.confidential_override
+    path = served.app.state.ctx.settings.data_dir / row.filename
+    assert row.filename.startswith(f"recordings/meeting-{world.meeting_id}-") and row.filename.endswith(".mp4")
+    assert path.is_file() and row.size_bytes == path.stat().st_size
+    assert not list(path.parent.glob("*.part"))
+    assert row.duration_s is not None and 19.0 <= row.duration_s <= 21.5
+    frames, seconds, loudest, brightest = await asyncio.to_thread(decoded, path)
+    assert 285 <= frames <= 315, frames
+    assert 19.0 <= seconds <= 21.0, seconds
+    assert loudest > 1000, "the tone of the site being heard"
+    assert brightest > 40, "a picture, not black throughout"
+
+    # Listed on the meeting page and downloadable by the chair.
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        await log_in(client, "chutich")
+        page = (await client.get(f"/meetings/{world.meeting_id}")).text
+        link = f"/meetings/{world.meeting_id}/recordings/{row.id}"
+        assert link in page
+        download = await client.get(link)
+        assert download.status_code == 200 and download.content == path.read_bytes()
+
+
+async def test_a_confidential_meeting_is_recorded_only_with_the_chairs_override(
+    served: Served, people: Directory
+) -> None:
+    world = room_world(served.app, people)
+    with served.app.state.ctx.session() as session:
+        meeting = session.get(Meeting, world.meeting_id)
+        assert meeting is not None
+        meeting.confidential = True
+        session.add(meeting)
+        session.commit()
+    world.open()
+    chair = served.bot(world.chair_token(), "chair")
+    recordings = recordings_of(served)
+    try:
+        await wait_until(lambda: chair.state == "joined", 30, "the chair in the room")
+        key = f"meeting-{world.meeting_id}"
+        await chair.send(record(True))
+        await wait_until(lambda: any(e["code"] == "recording_confidential" for e in chair.errors), 10, "a refusal")
+        assert not recordings.active(key) and rows(served, world) == []
+        await chair.send(record(True, override=True))
+        await wait_until(lambda: recordings.active(key), 10, "the recorder started")
+        await asyncio.wait_for(recordings.running[key].started.wait(), 30)
+        await asyncio.sleep(2)
+        await chair.send(record(False))
+        await wait_until(lambda: not recordings.active(key), 40, "the recording stopped")
+    finally:
+        await stop_all(chair)
+    [row] = rows(served, world)
+    assert row.status == "done" and row.confidential_override
+    with served.app.state.ctx.session() as session:
+        [event] = session.exec(
+            select(MeetingEvent).where(
+                MeetingEvent.meeting_id == world.meeting_id, MeetingEvent.kind == "recording_override"
+            )
+        ).all()
+    assert event.actor_id == people.chair.id
+    assert json.loads(event.detail_json) == {"filename": row.filename, "by": "chair"}
