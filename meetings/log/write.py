@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from meetings.errors import Conflict, ValidationError
+from meetings.errors import Conflict, NotFound, ValidationError
 from meetings.log.tables import (
     PRESENCE_REASONS,
     ROLL_CALL_STATUSES,
@@ -193,8 +193,18 @@ def vote_opened(
     return row
 
 
-def vote_answered(session: Session, vote_id: int, who: Who, choice: int, at: datetime) -> VoteAnswer:
+def _vote(session: Session, meeting_id: int, vote_id: int) -> Vote:
+    vote = session.get(Vote, vote_id)
+    if vote is None or vote.meeting_id != meeting_id:
+        raise NotFound(f"Không có cuộc biểu quyết này (mã {vote_id}).")
+    return vote
+
+
+def vote_answered(session: Session, meeting_id: int, vote_id: int, who: Who, choice: int, at: datetime) -> VoteAnswer:
     """One voter's answer; Conflict when they already answered (the first answer stands)."""
+    vote = _vote(session, meeting_id, vote_id)
+    if vote.closed_at is not None or not 0 <= choice < len(json.loads(vote.options_json)):
+        raise ValidationError("Cuộc biểu quyết đã kết thúc hoặc phương án không hợp lệ.")
     row = VoteAnswer(
         vote_id=vote_id,
         voter=who.participant,
@@ -213,9 +223,9 @@ def vote_answered(session: Session, vote_id: int, who: Who, choice: int, at: dat
     return row
 
 
-def vote_closed(session: Session, vote_id: int, at: datetime) -> None:
-    row = session.get(Vote, vote_id)
-    if row is not None and row.closed_at is None:
+def vote_closed(session: Session, meeting_id: int, vote_id: int, at: datetime) -> None:
+    row = _vote(session, meeting_id, vote_id)
+    if row.closed_at is None:
         row.closed_at = max(at, row.opened_at)
         session.add(row)
         session.commit()

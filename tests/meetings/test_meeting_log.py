@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from meetings import scheduling
-from meetings.errors import Conflict, ValidationError
+from meetings.errors import Conflict, NotFound, ValidationError
 from meetings.log import read, write
 from meetings.log.write import Who
 from meetings.meeting import Meeting
@@ -155,12 +155,18 @@ def test_a_vote_counts_each_voter_once(session: Session, world: World, meeting: 
     a = Who(f"site-{world.site('a')}", "A", site_id=world.site("a"))
     b = Who(f"site-{world.site('b')}", "B", site_id=world.site("b"))
     d = Who(f"site-{world.site('district')}", "D", site_id=world.site("district"))
-    write.vote_answered(session, vote.id, a, 0, NOW)
-    write.vote_answered(session, vote.id, b, 1, NOW)
-    write.vote_answered(session, vote.id, d, 0, NOW)
+    write.vote_answered(session, m, vote.id, a, 0, NOW)
+    write.vote_answered(session, m, vote.id, b, 1, NOW)
+    write.vote_answered(session, m, vote.id, d, 0, NOW)
     with pytest.raises(Conflict):
-        write.vote_answered(session, vote.id, a, 1, NOW)
-    write.vote_closed(session, vote.id, NOW + timedelta(minutes=2))
+        write.vote_answered(session, m, vote.id, a, 1, NOW)
+    with pytest.raises(ValidationError):
+        write.vote_answered(session, m, vote.id, Who("person-1", "P", person_id=world.pid("chair_d")), 3, NOW)
+    write.vote_closed(session, m, vote.id, NOW + timedelta(minutes=2))
+    with pytest.raises(ValidationError):
+        write.vote_answered(session, m, vote.id, Who("person-1", "P", person_id=world.pid("chair_d")), 0, NOW)
+    with pytest.raises(NotFound):
+        write.vote_closed(session, m + 1000, vote.id, NOW)
     [(stored, answers, counts)] = read.votes(session, m)
     assert read.options(stored) == ["Đồng ý", "Không đồng ý", "Ý kiến khác"]
     assert counts == [2, 1, 0]

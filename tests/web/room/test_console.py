@@ -1,0 +1,370 @@
+"""The chair's console on the server (issue 6), through the real signalling and the real media server: the floor
+and what each site hears, muting, votes, the roll call, the agenda, the meeting log; and the console's
+commands refused to those who may not use them, with nothing changed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from meetings.log import read
+from meetings.meeting import AgendaItem
+from tests.web.conftest import Directory
+from tests.web.room.conftest import RoomWorld, Served, room_world, stop_all
+from web.room.bots import Bot, wait_until
+from web.room.meeting_room import MeetingRoom
+
+pytestmark = pytest.mark.slow
+
+
+def pid(world: RoomWorld, index: int) -> str:
+    return f"site-{world.sites[index].id}"
+
+
+def chair_pid(world: RoomWorld) -> str:
+    return f"person-{world.people.chair.id}"
+
+
+def room_of(served: Served, world: RoomWorld) -> MeetingRoom:
+    return served.rooms.rooms[f"meeting-{world.meeting_id}"]
+
+
+async def audio_packets(served: Served, world: RoomWorld, subscriber: str) -> dict[str, int]:
+    """Audio packets the media server has sent ``subscriber`` so far, per publisher (over its audio slots)."""
+    key = f"meeting-{world.meeting_id}"
+    stats = (await served.rooms.media_call("stats", room=key))[key][subscriber]
+    result: dict[str, int] = {}
+    for slot in stats["slots"].values():
+        if slot["kind"] == "audio" and slot["source"]:
+            publisher = slot["source"].split("/")[0]
+            result[publisher] = result.get(publisher, 0) + slot["packets"]
+    return result
+
+
+async def heard(served: Served, world: RoomWorld, bot: Bot, seconds: float = 2.0) -> set[str]:
+    """Whose audio reaches ``bot`` now: the publishers whose packets the media server keeps sending it.
+
+    (The bot's decoded frames are not used here: under load its decoder runs late, so frames are credited to
+    whatever its layout shows when they come out.)"""
+    await asyncio.sleep(0.8)  # what was in flight before the change has arrived
+    assert bot.id is not None
+    before = await audio_packets(served, world, bot.id)
+    await asyncio.sleep(seconds)
+    after = await audio_packets(served, world, bot.id)
+    return {p for p, n in after.items() if n > before.get(p, 0) + 10}
+
+
+async def command(bot: Bot, action: str, **fields: Any) -> None:
+    await bot.send({"type": "chair", "action": action, **fields})
+
+
+def errors(bot: Bot) -> list[str]:
+    return [e["code"] for e in bot.errors]
+
+
+def log_rows(served: Served, world: RoomWorld) -> dict[str, list[Any]]:
+    with served.app.state.ctx.session() as session:
+        m = world.meeting_id
+        return {
+            "presence": [(p.participant, p.left_reason) for p in read.presence(session, m)],
+            "floor": [(t.participant, t.ended_at is not None) for t in read.floor_turns(session, m)],
+            "votes": [(v.question, counts) for v, _, counts in read.votes(session, m)],
+            "events": [(e.kind, e.participant) for e in read.events(session, m)],
+            "roll": [(r.site_id, r.status, r.headcount, r.corrected) for r in read.roll_calls(session, m)],
+            "agenda": [(t.agenda_item_id, t.ended_at is not None) for t in read.agenda_turns(session, m)],
+        }
+
+
+async def test_the_floor_decides_who_is_heard(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    world.open()
+    chair = served.bot(world.chair_token(), "chair", size=(160, 120), fps=10, frequency=300)
+    district = served.bot(world.site_token(world.sites[0]), "d", size=(160, 120), fps=10, frequency=500)
+    a = served.bot(world.site_token(world.sites[1]), "a", size=(160, 120), fps=10, frequency=700)
+    b = served.bot(world.site_token(world.sites[2]), "b", size=(160, 120), fps=10, tone=False)
+    bots = (chair, district, a, b)
+    a_id, d_id, c_id = pid(world, 1), pid(world, 0), chair_pid(world)
+    try:
+        await wait_until(lambda: all(x.connected.is_set() and x.id for x in bots), 40, "everyone connected")
+        room = room_of(served, world)
+        await wait_until(lambda: all(p.media == "connected" for p in room.participants.values()), 20, "media")
+        audio = [mid for mid, role in b.roles.items() if role == "audio"]
+        await wait_until(lambda: {b.layout.get(m) for m in audio} - {None} == {c_id, d_id, a_id}, 20, "B's audio")
+        assert await heard(served, world, b) == {c_id, d_id, a_id}  # open mode: all are heard
+
+        await command(chair, "mode", value="chaired")
+        await wait_until(lambda: room.chaired, 10, "chaired mode")
+        assert await heard(served, world, b) == {c_id}
+
+        # A asks for the floor; the chair sees the queue, gives it: A is heard, and A is everyone's main view.
+        await a.send({"type": "hand", "raised": True})
+        await wait_until(lambda: room.hands == [a_id], 10, "A's request in the queue")
+        await command(chair, "floor", participant=a_id)
+        await wait_until(lambda: room.floor == a_id and not room.hands, 10, "the floor to A")
+        before = b.audio_frames[a_id]
+        assert await heard(served, world, b) == {c_id, a_id}
+        await wait_until(lambda: b.audio_frames[a_id] > before + 20, 10, "B decoding A's sound")
+        main = next(mid for mid, role in b.roles.items() if role == "main")
+        await wait_until(lambda: b.layout.get(main) == a_id, 10, "A as B's main view")
+        assert {"type": "floor", "participant": a_id, "mode": "chaired"} in b.messages
+
+        # A site cannot unmute itself or take the floor: its commands are refused and nothing changes.
+        await command(a, "mode", value="open")
+        await command(a, "floor", participant=d_id)
+        await district.send({"type": "media_state", "audio": True, "video": True})
+        await wait_until(lambda: errors(a) == ["not_chair", "not_chair"], 10, "A refused")
+        assert (room.chaired, room.floor) == (True, a_id)
+
+        # The chair takes the floor back: A is silent at B again.
+        await command(chair, "floor", participant=None)
+        await wait_until(lambda: room.floor is None, 10, "the floor taken back")
+        assert await heard(served, world, b) == {c_id}
+
+        # Open mode, then mute all: only the chair is heard; the media server no longer forwards the others.
+        await command(chair, "mode", value="open")
+        await wait_until(lambda: not room.chaired, 10, "open mode")
+        assert await heard(served, world, b) == {c_id, d_id, a_id}
+        await command(chair, "mute_all")
+        await wait_until(lambda: room.chairing.muted == {d_id, a_id, pid(world, 2)}, 10, "all muted")
+        assert await heard(served, world, b) == {c_id}
+        key = f"meeting-{world.meeting_id}"
+        stats = (await served.rooms.media_call("stats", room=key))[key]
+        assert stats[a_id]["paused"] == ["audio"] and stats[c_id]["paused"] == []
+        assert any(r.get("id") == a_id and r["muted"] for r in b.roster)
+        # A muted site telling the server its microphone is on changes nothing.
+        await a.send({"type": "media_state", "audio": True, "video": True})
+        assert await heard(served, world, b) == {c_id}
+        await command(chair, "mute", participant=a_id, value=False)
+        assert await heard(served, world, b) == {c_id, a_id}
+    finally:
+        await stop_all(*bots)
+
+    await served.rooms.logs.flush()
+    rows = log_rows(served, world)
+    assert rows["floor"] == [(a_id, True)]
+    assert sorted(p for p, _ in rows["presence"]) == sorted([c_id, d_id, a_id, pid(world, 2)])
+    assert {reason for _, reason in rows["presence"]} == {"left"}
+    kinds = [k for k, _ in rows["events"]]
+    assert kinds == ["mode", "mode", "mute_all", "unmute"]
+
+
+class Signal:
+    """A participant on the signalling alone (no media): enough for votes, the roll call and refusals."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+        self.reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in self.ws:
+                self.messages.append(json.loads(raw))
+
+    async def send(self, **message: Any) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def chair(self, action: str, **fields: Any) -> None:
+        await self.send(type="chair", action=action, **fields)
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == kind]
+
+    def errors(self) -> list[str]:
+        return [m["code"] for m in self.of("error")]
+
+    async def until(self, predicate: Callable[[], object], what: str) -> None:
+        await wait_until(predicate, 10, what)
+
+
+@contextlib.asynccontextmanager
+async def signal(served: Served, token: str) -> AsyncIterator[Signal]:
+    async with connect(served.ws_url, max_size=2**20) as ws:
+        client = Signal(ws)
+        await client.send(type="join", token=token)
+        await client.until(lambda: client.of("welcome"), "the welcome")
+        try:
+            yield client
+        finally:
+            client.reader.cancel()
+
+
+async def test_a_vote_counts_each_answer_once_and_shows_the_results(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    world.open()
+    async with (
+        signal(served, world.chair_token()) as chair,
+        signal(served, world.site_token(world.sites[0])) as d,
+        signal(served, world.site_token(world.sites[1])) as a,
+        signal(served, world.site_token(world.sites[2])) as b,
+    ):
+        room = room_of(served, world)
+        assert chair.of("welcome")[0]["you"]["controller"] and not a.of("welcome")[0]["you"]["controller"]
+        await chair.chair("vote_open", question="Thông qua phương án sơ tán?", options=["Đồng ý", "Không"], per="site")
+        await a.until(lambda: a.of("vote_opened"), "the vote at A")
+        vote = a.of("vote_opened")[0]["vote"]
+        assert (vote["question"], vote["options"], vote["per"]) == (
+            "Thông qua phương án sơ tán?",
+            ["Đồng ý", "Không"],
+            "site",
+        )
+        await a.send(type="vote", vote=vote["id"], choice=0)
+        await b.send(type="vote", vote=vote["id"], choice=1)
+        await d.send(type="vote", vote=vote["id"], choice=0)
+        # Live results for the chair only.
+        await chair.until(
+            lambda: any(c["vote"] and c["vote"]["counts"] == [2, 1] for c in chair.of("console")), "live results"
+        )
+        assert not a.of("console")
+        # A second answer, an answer out of range, and an answer from the chair (no site): refused, unchanged.
+        await a.send(type="vote", vote=vote["id"], choice=1)
+        await chair.send(type="vote", vote=vote["id"], choice=0)
+        await a.until(lambda: a.errors() == ["already_voted"], "the second answer refused")
+        await chair.until(lambda: chair.errors() == ["not_voter"], "the chair's answer refused")
+        assert room.chairing.vote is not None and room.chairing.vote.answers == {
+            pid(world, 1): 0,
+            pid(world, 2): 1,
+            pid(world, 0): 0,
+        }
+        # A site cannot close it; the chair does, and everyone sees the results.
+        await a.chair("vote_close", vote=vote["id"])
+        await a.until(lambda: a.errors() == ["already_voted", "not_chair"], "A's close refused")
+        assert room.chairing.vote is not None
+        await chair.chair("vote_close", vote=vote["id"])
+        await b.until(lambda: b.of("vote_closed"), "the results at B")
+        assert b.of("vote_closed")[0] == {
+            "type": "vote_closed",
+            "vote": vote["id"],
+            "question": "Thông qua phương án sơ tán?",
+            "options": ["Đồng ý", "Không"],
+            "counts": [2, 1],
+            "total": 3,
+        }
+        await b.send(type="vote", vote=vote["id"], choice=0)
+        await b.until(lambda: b.errors() == ["vote_closed"], "a late answer refused")
+    await served.rooms.logs.flush()
+    assert log_rows(served, world)["votes"] == [("Thông qua phương án sơ tán?", [2, 1])]
+
+
+async def test_sites_without_the_chair_change_nothing(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    world.open()
+    async with (
+        signal(served, world.chair_token()) as chair,
+        signal(served, world.site_token(world.sites[0])) as d,
+        signal(served, world.site_token(world.sites[1])) as a,
+    ):
+        room = room_of(served, world)
+        a_id = pid(world, 1)
+        # The convening district's site (may open and close) is no controller of the console either.
+        for client in (a, d):
+            await client.chair("floor", participant=a_id)
+            await client.chair("mode", value="chaired")
+            await client.chair("mute", participant=chair_pid(world), value=True)
+            await client.chair("mute_all")
+            await client.chair("vote_open", question="?", options=["x", "y"], per="site")
+            await client.chair("roll_call", value=True)
+            await client.chair("co_chair", participant=a_id, value=True)
+            await client.chair("record", value=True)
+        await a.until(lambda: len(a.errors()) == 8 and len(d.errors()) == 8, "the refusals")
+        assert set(a.errors()) == set(d.errors()) == {"not_chair"}
+        assert all(m["message"] for m in a.of("error"))
+        # No site here has media: asking for the floor, or being given it, is refused.
+        await a.send(type="hand", raised=True)
+        await a.until(lambda: a.errors()[-1:] == ["not_connected"], "the request refused")
+        await chair.chair("floor", participant=a_id)
+        await chair.until(lambda: chair.errors() == ["not_connected"], "the floor refused")
+        state = room.chairing
+        assert (room.floor, room.chaired, room.hands, state.muted, state.vote, state.roll_open, state.co_chairs) == (
+            None,
+            False,
+            [],
+            set(),
+            None,
+            False,
+            set(),
+        )
+        assert not served.rooms.recordings.active(room.key)
+        # The chair names A co-chair: then A may use the console (but may not name others).
+        await chair.chair("co_chair", participant=a_id, value=True)
+        await a.until(lambda: a.of("console"), "A's console")
+        await a.chair("mode", value="chaired")
+        await a.chair("co_chair", participant=pid(world, 0), value=True)
+        await a.until(lambda: a.errors()[-1:] == ["not_chair"], "A naming a co-chair refused")
+        assert room.chaired and state.co_chairs == {a_id}
+    await served.rooms.logs.flush()
+    rows = log_rows(served, world)
+    assert (rows["floor"], rows["votes"], rows["roll"]) == ([], [], [])
+    assert rows["events"] == [("co_chair", a_id), ("mode", "")]
+
+
+async def test_roll_call_and_agenda(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    with served.app.state.ctx.session() as session:
+        items = [
+            AgendaItem(
+                meeting_id=world.meeting_id, position=1, title="Tình hình bão", presenter="BCH PCTT", planned_minutes=15
+            ),
+            AgendaItem(meeting_id=world.meeting_id, position=2, title="Phương án sơ tán", planned_minutes=30),
+        ]
+        session.add_all(items)
+        session.commit()
+        first, second = (item.id for item in items)
+    world.open()
+    a_site, b_site = world.sites[1].id, world.sites[2].id
+    assert a_site is not None and b_site is not None
+    async with (
+        signal(served, world.chair_token()) as chair,
+        signal(served, world.site_token(world.sites[1])) as a,
+        signal(served, world.site_token(world.sites[2])) as b,
+    ):
+        room = room_of(served, world)
+        await a.send(type="roll_call", status="online", headcount=7, reason="")
+        await a.until(lambda: a.errors() == ["roll_call_closed"], "an answer before the roll call refused")
+        await chair.chair("roll_call", value=True)
+        await a.until(lambda: {"type": "roll_call", "open": True} in a.messages, "the roll call open")
+        await a.send(type="roll_call", status="online", headcount=7, reason="")
+        await b.send(type="roll_call", status="absent", headcount=None, reason="Mất điện do bão")
+        await chair.until(
+            lambda: any(
+                [s["roll_call"] and s["roll_call"]["status"] for s in c["sites"]][1:3] == ["online", "absent"]
+                for c in chair.of("console")
+            ),
+            "the answers in the console",
+        )
+        await chair.chair("roll_call_set", site=a_site, status="in_person", headcount=9, reason="")
+        await chair.chair("roll_call", value=False)
+        await b.until(lambda: {"type": "roll_call", "open": False} in b.messages, "the roll call closed")
+        await b.send(type="roll_call", status="online", headcount=3, reason="")
+        await b.until(lambda: b.errors() == ["roll_call_closed"], "a late answer refused")
+        assert room.chairing.roll[b_site]["status"] == "absent"
+        roster = next(m for m in reversed(b.of("roster")))
+        assert next(r for r in roster["participants"] if r["id"] == pid(world, 1))["roll_call"]["headcount"] == 9
+
+        await chair.chair("agenda", item=first)
+        await b.until(lambda: b.of("agenda"), "the agenda item at B")
+        item = b.of("agenda")[0]["item"]
+        assert (item["id"], item["title"], item["presenter"], item["planned_minutes"]) == (
+            first,
+            "Tình hình bão",
+            "BCH PCTT",
+            15,
+        )
+        await chair.chair("agenda", item=second)
+        await chair.chair("agenda", item=999_999)
+        await chair.until(lambda: chair.errors() == ["unknown_item"], "an item not on the agenda refused")
+        assert room.chairing.agenda_item == second
+    await served.rooms.logs.flush()
+    rows = log_rows(served, world)
+    assert sorted(rows["roll"]) == sorted([(a_site, "in_person", 9, True), (b_site, "absent", None, False)])
+    # The room emptied and went; the agenda turn it left open is closed when the room is made again.
+    assert rows["agenda"][0] == (first, True)
+    assert [i for i, _ in rows["agenda"]] == [first, second]
+    assert [k for k, _ in rows["events"]] == ["roll_call_open", "roll_call_close"]
