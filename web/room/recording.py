@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from meetings.log.tables import MeetingEvent, Recording
@@ -238,7 +239,36 @@ class Recordings:
                 row.duration_s = float(duration) if isinstance(duration, int | float) else None
             else:
                 row.status = "failed"
+                # A recorder that crashed leaves its half-written file: no use to anyone, and not small.
+                path.with_name(path.name + ".part").unlink(missing_ok=True)
             session.add(row)
+            session.commit()
+
+    # ---------- after a restart ----------
+
+    async def recover(self) -> None:
+        """Complete the rows of recordings the app was making when it last stopped (a crash, a restart): the
+        recorder finishes its file by itself when the app goes (its stdin ends), so a file there is done."""
+        try:
+            await run_in_threadpool(self._recover)
+        except Exception:
+            log.exception("recordings left running could not be completed")
+
+    def _recover(self) -> None:
+        with self.context.session() as session:
+            for row in session.exec(select(Recording).where(Recording.status == "recording")).all():
+                if any(r.recording_id == row.id for r in self.running.values()):
+                    continue
+                path = self.context.settings.data_dir / row.filename
+                if path.is_file():
+                    stat = path.stat()
+                    row.status, row.size_bytes = "done", stat.st_size
+                    row.ended_at = datetime.fromtimestamp(stat.st_mtime, UTC)
+                    row.duration_s = max(0.0, (row.ended_at - row.started_at).total_seconds())
+                else:
+                    row.status, row.ended_at = "failed", _now()
+                    path.with_name(path.name + ".part").unlink(missing_ok=True)
+                session.add(row)
             session.commit()
 
     # ---------- stopping ----------

@@ -89,6 +89,7 @@ class Rooms:
         self.loop = asyncio.get_running_loop()  # the app's loop: other threads (tests, tools) call into it
         if start_media:
             self.media.start_soon()
+        await self.recordings.recover()  # rows left "recording" by a crash or restart
         self._ticker = asyncio.create_task(self._tick(), name="giaoban-rooms")
 
     async def stop(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from array import array
 from pathlib import Path
 
@@ -157,3 +159,40 @@ async def test_a_confidential_meeting_is_recorded_only_with_the_chairs_override(
         ).all()
     assert event.actor_id == people.chair.id
     assert json.loads(event.detail_json) == {"filename": row.filename, "by": "chair"}
+
+
+async def test_a_crashed_recorder_leaves_a_failed_recording_and_the_meeting_end_finishes_one(
+    served: Served, people: Directory
+) -> None:
+    world = room_world(served.app, people)
+    world.open()
+    chair = served.bot(world.chair_token(), "chair")
+    site = served.bot(world.site_token(world.sites[1]), "a", tone=False)
+    recordings = recordings_of(served)
+    key = f"meeting-{world.meeting_id}"
+    try:
+        await wait_until(lambda: chair.seen(5) and site.seen(5), 30, "the two in the room")
+        await chair.send(record(True))
+        await wait_until(lambda: recordings.active(key), 10, "the recorder started")
+        await asyncio.wait_for(recordings.running[key].started.wait(), 30)
+        await asyncio.sleep(1)
+        os.kill(recordings.running[key].process.pid, signal.SIGKILL)
+        await wait_until(lambda: not recordings.active(key), 20, "the crash noticed")
+        await wait_until(lambda: {"type": "recording", "on": False} in site.messages, 10, "the indicator off")
+        [failed] = rows(served, world)
+        assert failed.status == "failed" and failed.ended_at is not None and failed.size_bytes is None
+        assert not list((served.app.state.ctx.settings.data_dir / "recordings").iterdir()), "no half file left"
+
+        # Recording again; the chair ends the meeting: the file is finished.
+        await chair.send(record(True))
+        await wait_until(lambda: recordings.active(key), 10, "the recorder started again")
+        await asyncio.wait_for(recordings.running[key].started.wait(), 30)
+        await asyncio.sleep(3)
+        await chair.send({"type": "chair", "action": "close"})
+        await wait_until(lambda: site.state == "ended" and not recordings.active(key), 40, "the end")
+    finally:
+        await stop_all(chair, site)
+    failed_again, done = rows(served, world)
+    assert failed_again.status == "failed"
+    assert done.status == "done" and done.duration_s is not None and 2.5 <= done.duration_s <= 10
+    assert (served.app.state.ctx.settings.data_dir / done.filename).is_file()

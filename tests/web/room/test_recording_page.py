@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import col, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -84,3 +85,24 @@ def test_recordings_are_listed_and_served_to_those_invited_only(
     log_in(client, "nguoingoai")
     assert client.get(link).status_code in (403, 404)
     assert client.get(f"/meetings/{world.meeting_id}").status_code in (403, 404)
+
+
+async def test_recordings_left_running_by_a_restart_are_completed(app: Starlette, people: Directory) -> None:
+    world = room_world(app, people)
+    ctx = app.state.ctx
+    folder = ctx.settings.data_dir / "recordings"
+    folder.mkdir(parents=True)
+    (folder / "finished.mp4").write_bytes(b"x" * 1000)  # the recorder finished it when the app went away
+    (folder / "crashed.mp4.part").write_bytes(b"y" * 500)
+    started = datetime.now(UTC) - timedelta(minutes=5)
+    with ctx.session() as session:
+        for name in ("finished", "crashed"):
+            session.add(Recording(meeting_id=world.meeting_id, filename=f"recordings/{name}.mp4", started_at=started))
+        session.commit()
+    await app.state.rooms.recordings.recover()
+    with ctx.session() as session:
+        finished, crashed = session.exec(select(Recording).order_by(col(Recording.id))).all()
+    assert finished.status == "done" and finished.size_bytes == 1000
+    assert finished.duration_s is not None and 290 <= finished.duration_s <= 310
+    assert crashed.status == "failed" and crashed.ended_at is not None
+    assert sorted(p.name for p in folder.iterdir()) == ["finished.mp4"]
