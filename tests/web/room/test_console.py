@@ -368,3 +368,38 @@ async def test_roll_call_and_agenda(served: Served, people: Directory) -> None:
     assert rows["agenda"][0] == (first, True)
     assert [i for i, _ in rows["agenda"]] == [first, second]
     assert [k for k, _ in rows["events"]] == ["roll_call_open", "roll_call_close"]
+
+
+async def test_ending_the_meeting_closes_the_log(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    with served.app.state.ctx.session() as session:
+        item = AgendaItem(meeting_id=world.meeting_id, position=1, title="Tình hình bão", planned_minutes=15)
+        session.add(item)
+        session.commit()
+        item_id = item.id
+    world.open()
+    chair = served.bot(world.chair_token(), "chair", size=(160, 120), fps=10)
+    a = served.bot(world.site_token(world.sites[1]), "a", size=(160, 120), fps=10, tone=False)
+    a_id, c_id = pid(world, 1), chair_pid(world)
+    try:
+        await wait_until(lambda: chair.connected.is_set() and a.connected.is_set(), 40, "both connected")
+        room = room_of(served, world)
+        await wait_until(lambda: all(p.media == "connected" for p in room.participants.values()), 20, "media")
+        await command(chair, "agenda", item=item_id)
+        await command(chair, "floor", participant=a_id)
+        await chair.send({"type": "chat", "text": "Mời xã phát biểu"})
+        await wait_until(lambda: room.floor == a_id and room.chairing.agenda_item == item_id, 10, "floor, agenda")
+        await command(chair, "close")
+        await wait_until(lambda: chair.state == "ended" and a.state == "ended", 20, "everyone disconnected")
+    finally:
+        await stop_all(chair, a)
+    await served.rooms.logs.flush()
+    rows = log_rows(served, world)
+    assert sorted(rows["presence"]) == [(c_id, "ended"), (a_id, "ended")]
+    assert rows["floor"] == [(a_id, True)] and rows["agenda"] == [(item_id, True)]
+    assert rows["events"][-1] == ("ended", "")
+    with served.app.state.ctx.session() as session:
+        [line] = read.chat(session, world.meeting_id)
+        assert (line.participant, line.text) == (c_id, "Mời xã phát biểu")
+        assert all(t.agenda_item_id == item_id for t in read.floor_turns(session, world.meeting_id))
+        assert read.events(session, world.meeting_id)[-1].actor_id == world.people.chair.id
