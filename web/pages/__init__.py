@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 from web.pages import (
     attendance,
     audit,
+    dashboard,
     directory,
     holidays,
     mail_log,
@@ -31,6 +32,7 @@ def routes() -> list[BaseRoute]:
         *meeting_documents.routes(),
         *meeting_recordings.routes(),
         *attendance.routes(),
+        *dashboard.routes(),
         *minutes.routes(),
         *directory.routes(),
         *people.routes(),
