@@ -26,7 +26,13 @@ from meetings.minutes.content import MinutesContent
 from meetings.minutes.editing import can_approve_minutes
 from meetings.minutes.facts import MinutesFacts, gather_facts
 from meetings.minutes.forms import minutes_form
-from meetings.minutes.issuing import IssueServices, attach_once, sign_document, store_file_and_mail
+from meetings.minutes.issuing import (
+    IssueServices,
+    attach_once,
+    check_renderable,
+    sign_document,
+    store_file_and_mail,
+)
 from meetings.minutes.tables import MinutesRecord, MinutesState
 from meetings.people import Person
 from meetings.records.forms import DocumentType, Minutes
@@ -57,18 +63,23 @@ def _freeze(
     check_transition(meeting, MeetingState.MINUTES_APPROVED)
     unit = session.get(Unit, meeting.convening_unit_id)
     assert unit is not None
+    facts = gather_facts(session, meeting)
+    issued_on = now.astimezone(services.tz).date()
+    content = MinutesContent.from_json(minutes.content_json)
+    # An emoji in the text, or no official font on the server: refused now, while the text can be fixed.
+    check_renderable(minutes_form(unit, facts, content, number=None, issued_on=issued_on, tz=services.tz))
     issued = issue_number(
         session,
         unit=unit,
         document_type=DocumentType.MINUTES,
-        issued_on=now.astimezone(services.tz).date(),
+        issued_on=issued_on,
         meeting_id=meeting.id,
         actor_id=actor.id,
         entered=entered or None,
     )
     minutes.state = MinutesState.APPROVED.value
     minutes.approved_at, minutes.approved_by_id = now, actor.id
-    minutes.facts_json = gather_facts(session, meeting).to_json()
+    minutes.facts_json = facts.to_json()
     minutes.issued_number_id = issued.id
     meeting.state = MeetingState.MINUTES_APPROVED
     meeting.updated_at = now

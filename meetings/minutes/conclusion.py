@@ -21,7 +21,13 @@ from meetings.minutes.content import ConclusionContent, MinutesContent
 from meetings.minutes.editing import can_approve_minutes, can_edit_minutes, minutes_of, require_edit
 from meetings.minutes.facts import MinutesFacts, gather_facts
 from meetings.minutes.forms import conclusion_form, draft_conclusion
-from meetings.minutes.issuing import IssueServices, attach_once, sign_document, store_file_and_mail
+from meetings.minutes.issuing import (
+    IssueServices,
+    attach_once,
+    check_renderable,
+    sign_document,
+    store_file_and_mail,
+)
 from meetings.minutes.tables import ConclusionRecord, ConclusionState, MinutesState
 from meetings.people import Person
 from meetings.records.forms import ConclusionNotice, DocumentType
@@ -186,9 +192,12 @@ def issue_conclusion(
                 raise RuleViolation("Thông báo kết luận chưa có nội dung kết luận.", field="conclusions")
             unit = session.get(Unit, meeting.convening_unit_id)
             assert unit is not None
+            issued_on = now.astimezone(services.tz).date()
+            facts = _facts(session, meeting)
+            check_renderable(conclusion_form(unit, facts, content, number=None, issued_on=issued_on))
             issued = issue_number(
                 session, unit=unit, document_type=DocumentType.CONCLUSION,
-                issued_on=now.astimezone(services.tz).date(), meeting_id=meeting_id, actor_id=actor.id,
+                issued_on=issued_on, meeting_id=meeting_id, actor_id=actor.id,
                 entered=entered_number or None,
             )  # fmt: skip
             notice.state = ConclusionState.ISSUED.value

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from meetings.access import can_manage_meeting, is_administrator
+from meetings.access import can_manage_meeting
 from meetings.audit import record
 from meetings.errors import Conflict, Forbidden, NotFound, RuleViolation
 from meetings.meeting import AgendaItem, Meeting, MeetingState
@@ -78,8 +79,6 @@ def _ensure(session: Session, meeting: Meeting) -> MinutesRecord:
     existing = _find(session, meeting.id)
     if existing is not None:
         return existing
-    from sqlalchemy.exc import IntegrityError
-
     try:
         with session.begin_nested():
             minutes = MinutesRecord(meeting_id=meeting.id)
@@ -241,7 +240,3 @@ def restore_version(session: Session, actor: Person, meeting_id: int, version_id
         record(session, actor.id, "restore_minutes", "minutes", minutes.id if minutes else None, version=row.version)
         session.commit()
     return saved
-
-
-def is_manager(person: Person, meeting: Meeting) -> bool:
-    return is_administrator(person) or can_manage_meeting(person, meeting)

@@ -18,15 +18,17 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from meetings.documents import DocumentStore
+from meetings.errors import DomainError
 from meetings.meeting import Document, Meeting, MeetingSite
 from meetings.meeting_mail import RecordAttachment, RecordMail, enqueue_record_mail
 from meetings.minutes.signers import SigningKey, SigningKeys
 from meetings.people import Person
 from meetings.records.edxml import Signer
 from meetings.records.filing import PackageStore, enqueue_filing
+from meetings.records.fonts import FontMissing, official_font
 from meetings.records.forms import OfficialDocument
 from meetings.records.packaging import organ_of, package_for
-from meetings.records.render import render
+from meetings.records.render import check_characters, render
 from meetings.records.signing import seal_slot, sign_pdf
 from meetings.units import Site, Unit
 
@@ -41,6 +43,22 @@ class IssueServices:
     tz: ZoneInfo
 
 
+class CannotRender(DomainError):
+    """The server cannot make the PDF (the official font is not installed): the message says what to do."""
+
+    status_code = 503
+
+
+def check_renderable(form: OfficialDocument) -> None:
+    """Refuse, before anything is frozen or numbered, a document the PDF could not be made of: text with
+    characters the official font lacks (ValidationError), or no official font (:class:`CannotRender`)."""
+    try:
+        font = official_font()
+    except FontMissing as exc:
+        raise CannotRender(str(exc)) from None
+    check_characters(form, font)
+
+
 @dataclass(frozen=True)
 class SignedPdf:
     pdf: bytes
@@ -52,7 +70,10 @@ def sign_document(
 ) -> SignedPdf:
     """Render ``form`` and sign it: each person in their slot (``secretary``, ``chair``, ``signer``), in
     order, then the agency's seal over the last person's signature."""
-    rendered = render(form)
+    try:
+        rendered = render(form)
+    except FontMissing as exc:
+        raise CannotRender(str(exc)) from None
     pdf = rendered.pdf
     for slot_name, key in people:
         pdf = sign_pdf(

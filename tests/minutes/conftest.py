@@ -1,6 +1,6 @@
 """The web layer's fixtures for the minutes tests: a real application on a real database, its test client,
-and the small district of tests/web."""
+the small district of tests/web, and for the browser test the application served and a real Chromium."""
 
-from tests.web.conftest import app, client, people, settings
+from tests.web.conftest import app, chromium, client, live_server, page, people, settings
 
-__all__ = ["app", "client", "people", "settings"]
+__all__ = ["app", "chromium", "client", "live_server", "page", "people", "settings"]

@@ -15,6 +15,7 @@ from meetings.minutes.tables import MinutesRecord
 from meetings.outbox import OutboxItem
 from meetings.records.demo_pki import CA_CERT
 from meetings.records.filing import EDXML
+from meetings.records.numbering import NumberingMode, set_numbering_mode
 from meetings.records.signing import load_trust_roots
 from meetings.records.verification import check_signatures
 from tests.minutes.world import ended_meeting, meeting_of
@@ -161,3 +162,47 @@ def test_a_confidential_meetings_minutes_are_not_filed(app: Starlette, client: T
     assert not [i for i in items if i.kind == EDXML]
     records = [i for i in items if i.purpose == "record"]
     assert records and all(not i.data()["record_documents"] for i in records)  # the PDF never goes by mail
+
+
+def test_text_the_font_cannot_show_is_refused_before_anything_is_frozen(
+    app: Starlette, client: TestClient, people: Directory
+) -> None:
+    ended = ended_meeting(app, people)
+    mid = ended.meeting_id
+    log_in(client, "thuky")
+    token = token_for(client)
+    body = {"conclusions": "Hoàn thành trước 17 giờ 👍"}
+    saved = client.post(
+        f"/meetings/{mid}/minutes/save", json={"base_version": 0, "content": body}, headers={"X-CSRF-Token": token}
+    )
+    assert saved.status_code == 200
+    client.post("/logout", data={"csrf_token": token})
+    log_in(client, "chutich")
+    code, page = _approve(client, mid)
+    assert code == 422 and "👍" in page
+    with app.state.ctx.session() as session:
+        minutes = session.exec(select(MinutesRecord).where(MinutesRecord.meeting_id == mid)).one()
+        assert minutes.state == "draft" and minutes.issued_number_id is None
+    assert meeting_of(app, mid).state == MeetingState.ENDED
+
+
+def test_in_register_mode_the_clerks_number_is_used(app: Starlette, client: TestClient, people: Directory) -> None:
+    with app.state.ctx.session() as session:
+        set_numbering_mode(session, people.admin, people.district.id or 0, NumberingMode.REGISTER)
+        session.commit()
+    ended = ended_meeting(app, people)
+    mid = ended.meeting_id
+    _write_minutes(client, mid, ended.items)
+    log_in(client, "chutich")
+    page = client.get(f"/meetings/{mid}/minutes").text
+    assert 'name="number"' in page
+    token = token_for(client)
+    missing = client.post(f"/meetings/{mid}/minutes/approve", data={"csrf_token": token, "version": "1"})
+    assert missing.status_code == 422 and "sổ đăng ký" in missing.text
+    entered = client.post(
+        f"/meetings/{mid}/minutes/approve",
+        data={"csrf_token": token, "version": "1", "number": "07"},
+        follow_redirects=True,
+    )
+    assert entered.status_code == 200 and "07/BB-UBND" in entered.text
+    assert "Số: 07/BB-UBND" in flat_text(_pdf(app, mid))
