@@ -39,7 +39,7 @@ async def act(rooms: Rooms, room: MeetingRoom, participant: Participant, message
         raise ProtocolError("not_chair")
     action = message["action"]
     if action == "floor":
-        floor.give_floor(room, participant, message.get("participant"))
+        await floor.give_floor(room, participant, message.get("participant"))
     elif action == "mode":
         floor.set_mode(room, participant, message["value"])
     elif action == "mute":

@@ -60,8 +60,9 @@ def set_floor(room: MeetingRoom, participant_id: str | None, *, chaired: bool | 
     room.send_roster()
 
 
-def give_floor(room: MeetingRoom, actor: Participant, participant_id: str | None) -> None:
-    """The chair gives the floor (``None`` takes it back). Each turn is logged with the current agenda item."""
+async def give_floor(room: MeetingRoom, actor: Participant, participant_id: str | None) -> None:
+    """The chair gives the floor (``None`` takes it back). Each turn is logged with the current agenda item.
+    Whoever is given the floor is meant to be heard: a muted holder is unmuted."""
     if participant_id is not None:
         target = _target(room, participant_id)
         if target.media != "connected":
@@ -84,6 +85,8 @@ def give_floor(room: MeetingRoom, actor: Participant, participant_id: str | None
         room.journal.add(write.floor_taken, _now())
     set_floor(room, participant_id)
     room.broadcast(floor_message(room))
+    if participant_id is not None and participant_id in room.chairing.muted:
+        await mute(room, actor, participant_id, False)
 
 
 def floor_gone(room: MeetingRoom, participant_id: str) -> None:

@@ -84,6 +84,8 @@ class MeetingLog:
 
     async def flush(self) -> None:
         """Wait until everything queued so far is written."""
+        if not self._queue.empty():
+            self._wake()  # the writer may have been cancelled with the task that awaited it
         await self._queue.join()
 
     # ---------- the entries the room makes ----------

@@ -141,18 +141,23 @@ async def test_the_floor_decides_who_is_heard(served: Served, people: Directory)
         # A muted site telling the server its microphone is on changes nothing.
         await a.send({"type": "media_state", "audio": True, "video": True})
         assert await heard(served, world, b) == {c_id}
-        await command(chair, "mute", participant=a_id, value=False)
+        # Given the floor (chaired mode again), A is unmuted and heard; the district's site stays muted.
+        await command(chair, "mode", value="chaired")
+        await command(chair, "floor", participant=a_id)
+        await wait_until(lambda: room.chairing.muted == {d_id, pid(world, 2)}, 10, "A unmuted")
+        assert await heard(served, world, b) == {c_id, a_id}
+        await command(chair, "mode", value="open")
         assert await heard(served, world, b) == {c_id, a_id}
     finally:
         await stop_all(*bots)
 
     await served.rooms.logs.flush()
     rows = log_rows(served, world)
-    assert rows["floor"] == [(a_id, True)]
+    assert rows["floor"] == [(a_id, True), (a_id, True)]  # the second ended when A left
     assert sorted(p for p, _ in rows["presence"]) == sorted([c_id, d_id, a_id, pid(world, 2)])
     assert {reason for _, reason in rows["presence"]} == {"left"}
     kinds = [k for k, _ in rows["events"]]
-    assert kinds == ["mode", "mode", "mute_all", "unmute"]
+    assert kinds == ["mode", "mode", "mute_all", "mode", "unmute", "mode"]
 
 
 class Signal:
