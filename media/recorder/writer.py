@@ -1,8 +1,8 @@
 """The recording file: H.264 video at a constant frame rate and AAC audio, in MP4.
 
 Written under ``<name>.part`` and renamed to its name only when complete, so a half-written file is never
-taken for a recording. Pictures of any size are scaled to the recording's size; before the first picture
-the recording shows black.
+taken for a recording. Pictures of any size are scaled to fit the recording's size, proportions kept (black
+bars where they differ); before the first picture the recording shows black.
 """
 
 from __future__ import annotations
@@ -23,6 +23,26 @@ def black(width: int, height: int) -> VideoFrame:
     for i, plane in enumerate(frame.planes):
         plane.update((b"\x10" if i == 0 else b"\x80") * plane.buffer_size)
     return frame
+
+
+def fit(frame: VideoFrame, width: int, height: int) -> VideoFrame:
+    """``frame`` scaled to fit ``width`` × ``height`` with its proportions kept, centred on black."""
+    scale = min(width / frame.width, height / frame.height)
+    w, h = max(2, round(frame.width * scale) // 2 * 2), max(2, round(frame.height * scale) // 2 * 2)
+    scaled = frame.reformat(width=w, height=h, format="yuv420p")
+    if (w, h) == (width, height):
+        return scaled
+    out = black(width, height)
+    x, y = (width - w) // 4 * 2, (height - h) // 4 * 2  # even, so the half-size colour planes line up
+    for i, (plane, source) in enumerate(zip(out.planes, scaled.planes, strict=True)):
+        shift = 0 if i == 0 else 1
+        rows, cols, left, top = h >> shift, w >> shift, x >> shift, y >> shift
+        canvas, pixels = bytearray(bytes(plane)), bytes(source)
+        for row in range(rows):
+            start = (top + row) * plane.line_size + left
+            canvas[start : start + cols] = pixels[row * source.line_size : row * source.line_size + cols]
+        plane.update(bytes(canvas))
+    return out
 
 
 class Writer:
@@ -46,7 +66,7 @@ class Writer:
         """The next video frame: ``frame`` scaled (the same source again is not scaled again), or black."""
         if frame is not None and frame is not self._source:
             self._source = frame
-            self._scaled = frame.reformat(width=self.width, height=self.height, format="yuv420p")
+            self._scaled = fit(frame, self.width, self.height)
         out = self._scaled if frame is not None else self._black
         out.pts = self.frames
         out.time_base = fractions.Fraction(1, self.fps)
