@@ -136,6 +136,9 @@ class Rooms:
                     raise JoinRefused(protocol.TEXTS["malformed"])
                 seat = domain.seat_for_site(session, meeting, grant.site_id)
             elif grant.kind == "recorder":
+                # A hidden seat that receives everything: only while the app records this room.
+                if not self.recordings.active(meeting_key(grant.meeting_id)):
+                    raise JoinRefused(NOT_BOUND)
                 seat = domain.recorder_seat(meeting)  # web.room.recording: hidden, receives only
             else:
                 person = session.get(Person, grant.person_id) if grant.person_id is not None else None

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 from array import array
+from datetime import UTC, datetime
 from pathlib import Path
 
 import av
@@ -21,6 +22,7 @@ from tests.web.conftest import PASSWORD, Directory, csrf_of
 from tests.web.room.conftest import RoomWorld, Served, room_world, stop_all
 from web.room.bots import wait_until
 from web.room.recording import Recordings
+from web.room.tokens import recorder_token
 
 pytestmark = pytest.mark.slow
 
@@ -172,6 +174,11 @@ async def test_a_crashed_recorder_leaves_a_failed_recording_and_the_meeting_end_
     key = f"meeting-{world.meeting_id}"
     try:
         await wait_until(lambda: chair.seen(5) and site.seen(5), 30, "the two in the room")
+        # The recorder's token admits nobody while the room is not being recorded.
+        ctx = served.app.state.ctx
+        spy = served.bot(recorder_token(ctx.secret_key, world.meeting_id, now=datetime.now(UTC)), "spy")
+        await wait_until(lambda: spy.state == "refused", 10, "the refusal")
+        await spy.stop()
         await chair.send(record(True))
         await wait_until(lambda: recordings.active(key), 10, "the recorder started")
         await asyncio.wait_for(recordings.running[key].started.wait(), 30)
