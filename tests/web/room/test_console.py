@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from meetings.log import read
-from meetings.meeting import AgendaItem
+from meetings.meeting import AgendaItem, Meeting
 from tests.web.conftest import Directory
 from tests.web.room.conftest import RoomWorld, Served, room_world, stop_all
 from web.room.bots import Bot, wait_until
@@ -254,8 +254,44 @@ async def test_a_vote_counts_each_answer_once_and_shows_the_results(served: Serv
         }
         await b.send(type="vote", vote=vote["id"], choice=0)
         await b.until(lambda: b.errors() == ["vote_closed"], "a late answer refused")
+
+        # Per person: the chair, logged in, answers; a site's PC (no person) is no voter.
+        await chair.chair("vote_open", question="Giao xã A chủ trì?", options=["Có", "Không", "Khác"], per="person")
+        await a.until(lambda: len(a.of("vote_opened")) == 2, "the second vote")
+        second = a.of("vote_opened")[1]["vote"]["id"]
+        await chair.send(type="vote", vote=second, choice=2)
+        await a.send(type="vote", vote=second, choice=0)
+        await a.until(lambda: a.errors()[-1:] == ["not_voter"], "a site's PC refused")
+        await chair.until(lambda: chair.of("vote_answered"), "the chair's answer accepted")
+        await chair.chair("vote_close", vote=second)
+        await b.until(lambda: len(b.of("vote_closed")) == 2, "the second results")
+        assert b.of("vote_closed")[1]["counts"] == [0, 0, 1]
     await served.rooms.logs.flush()
-    assert log_rows(served, world)["votes"] == [("Thông qua phương án sơ tán?", [2, 1])]
+    assert log_rows(served, world)["votes"] == [
+        ("Thông qua phương án sơ tán?", [2, 1]),
+        ("Giao xã A chủ trì?", [0, 0, 1]),
+    ]
+    with served.app.state.ctx.session() as session:
+        answers = read.votes(session, world.meeting_id)[1][1]
+        assert [(x.voter, x.person_id) for x in answers] == [(chair_pid(world), world.people.chair.id)]
+
+
+async def test_a_confidential_meeting_is_not_recorded_without_the_override(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    with served.app.state.ctx.session() as session:
+        meeting = session.get(Meeting, world.meeting_id)
+        assert meeting is not None
+        meeting.confidential = True
+        session.add(meeting)
+        session.commit()
+    world.open()
+    async with signal(served, world.chair_token()) as chair:
+        await chair.chair("record", value=True)
+        await chair.until(lambda: chair.errors() == ["recording_confidential"], "the recording refused")
+        assert "mật" in chair.of("error")[0]["message"]
+        assert not served.rooms.recordings.active(f"meeting-{world.meeting_id}")
+    with served.app.state.ctx.session() as session:
+        assert read.recordings(session, world.meeting_id) == []
 
 
 async def test_sites_without_the_chair_change_nothing(served: Served, people: Directory) -> None:
