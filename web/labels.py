@@ -52,6 +52,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "start": N_("Bắt đầu họp"),
     "end": N_("Kết thúc họp"),
     "approve_minutes": N_("Duyệt biên bản"),
+    "issue_minutes": N_("Phát hành biên bản"),
+    "restore_minutes": N_("Khôi phục phiên bản biên bản"),
+    "start_conclusion": N_("Soạn thông báo kết luận"),
+    "issue_conclusion": N_("Ban hành thông báo kết luận"),
     "file": N_("Lưu hồ sơ"),
     "delete": N_("Xoá"),
     "set_password": N_("Đặt mật khẩu"),
@@ -72,4 +76,5 @@ OBJECT_TYPES: dict[str, str] = {
     "makeup_day": N_("Ngày làm bù"),
     "document": N_("Tài liệu"),
     "outbox_item": N_("Thư đi"),
+    "minutes": N_("Biên bản"),
 }

@@ -23,6 +23,7 @@ from meetings.meeting import Document, Meeting, MeetingSite
 from meetings.meeting_mail import RecordAttachment, RecordMail, enqueue_record_mail
 from meetings.minutes.signers import SigningKey, SigningKeys
 from meetings.people import Person
+from meetings.records import render as renderer
 from meetings.records.edxml import Signer
 from meetings.records.filing import PackageStore, enqueue_filing
 from meetings.records.fonts import FontMissing, official_font
@@ -71,7 +72,8 @@ def sign_document(
     """Render ``form`` and sign it: each person in their slot (``secretary``, ``chair``, ``signer``), in
     order, then the agency's seal over the last person's signature."""
     try:
-        rendered = render(form)
+        # The renderer's own single thread: weasyprint is not to be used from several threads at once.
+        rendered = renderer._executor.submit(render, form).result()
     except FontMissing as exc:
         raise CannotRender(str(exc)) from None
     pdf = rendered.pdf

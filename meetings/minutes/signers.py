@@ -6,15 +6,15 @@ Two sources, one interface (:class:`SigningKeys`):
 - :class:`DemoSigningKeys` (the demo and tests): the demo certificate authority under the data folder
   issues each person and agency a certificate on first use (:mod:`meetings.records.demo_pki`);
 - :class:`FolderSigningKeys` (production): PKCS#12 files an administrator puts in a folder —
-  ``person-<username>.p12`` and ``unit-<code>.p12``, each with its passphrase in a ``.pass`` file beside it
-  (readable by the service only), and optionally ``unit-<code>-seal.png``. A missing file stops the
-  approval with a message naming the file, and nothing is lost: the approval can be retried.
+  ``person-<username>.p12`` with its passphrase in ``person-<username>.pass`` beside it (readable by the
+  service only); the agency's certificate from the settings (``GIAOBAN_SIGNING_AGENCY_P12``, as for the
+  Giấy mời), else ``unit-<code>.p12``/``.pass`` and ``unit-<code>-seal.png`` in the folder. A missing
+  file stops the approval with a message naming the file, and nothing is lost: it can be retried.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -43,8 +43,13 @@ def _safe(value: str) -> str:
 
 
 class FolderSigningKeys:
-    def __init__(self, folder: Path) -> None:
+    """Production: the people's PKCS#12 files in ``folder``; the agency's from the settings
+    (``GIAOBAN_SIGNING_AGENCY_P12``, shared with the Giấy mời) or else from ``folder``."""
+
+    def __init__(self, folder: Path, *, agency: Pkcs12Credential | None = None, seal: Path | None = None) -> None:
         self.folder = folder
+        self.agency = agency
+        self.seal = seal
 
     def _credential(self, stem: str, whose: str) -> Pkcs12Credential:
         path, secret = self.folder / f"{stem}.p12", self.folder / f"{stem}.pass"
@@ -61,6 +66,8 @@ class FolderSigningKeys:
         return SigningKey(credential, Appearance(person.full_name, person.position))
 
     def for_agency(self, unit: Unit) -> SigningKey | None:
+        if self.agency is not None:
+            return SigningKey(self.agency, Appearance(unit.name, image=self.seal, agency=True))
         stem = f"unit-{_safe(unit.code)}"
         if not (self.folder / f"{stem}.p12").exists():
             return None
@@ -70,23 +77,17 @@ class FolderSigningKeys:
 
 
 class DemoSigningKeys:
-    """Certificates of the demo CA in ``folder``, issued on first use and kept there."""
+    """Certificates of the demo CA in ``folder``, issued on first use and kept there — the same files, names
+    and passphrases as the Giấy mời's demo signers (web/invitation_signing.py), so either may issue them."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def _passphrase(self) -> str:
-        path = self.folder / "issued.pass"
-        if not path.exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(18), encoding="utf-8")
-            path.chmod(0o600)
-        return path.read_text(encoding="utf-8").strip()
-
     def _issue(self, stem: str, common_name: str, organisation: str) -> Pkcs12Credential:
         from meetings.records.demo_pki import DemoCertificateAuthority
 
-        passphrase = self._passphrase()
+        # Demo only: the passphrase is no secret (the files are the demo CA's, owner-only).
+        passphrase = f"demo-{stem}"
         path = self.folder / f"{stem}.p12"
         if not path.exists():
             ca = DemoCertificateAuthority.open(self.folder)
@@ -98,5 +99,11 @@ class DemoSigningKeys:
         return SigningKey(credential, Appearance(person.full_name, person.position))
 
     def for_agency(self, unit: Unit) -> SigningKey | None:
+        from meetings.records.demo_pki import make_seal_image
+        from meetings.records.fonts import official_font
+
         credential = self._issue(f"unit-{unit.id}", unit.name, unit.name)
-        return SigningKey(credential, Appearance(unit.name, agency=True))
+        seal = self.folder / f"seal-unit-{unit.id}.png"
+        if not seal.exists():
+            make_seal_image(seal, unit.name, font_file=official_font().bold)
+        return SigningKey(credential, Appearance(unit.name, image=seal, agency=True))

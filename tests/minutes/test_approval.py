@@ -18,9 +18,11 @@ from meetings.records.filing import EDXML
 from meetings.records.numbering import NumberingMode, set_numbering_mode
 from meetings.records.signing import load_trust_roots
 from meetings.records.verification import check_signatures
+from meetings.units import Unit
 from tests.minutes.world import ended_meeting, meeting_of
 from tests.records.pdfread import find, flat_text, reader, runs
 from tests.web.conftest import Directory, log_in, token_for
+from web.invitation_signing import demo_signers
 
 CONCLUSIONS = "Giao UBND các xã sơ tán dân vùng trũng trước 17 giờ ngày mai."
 
@@ -206,3 +208,32 @@ def test_in_register_mode_the_clerks_number_is_used(app: Starlette, client: Test
     )
     assert entered.status_code == 200 and "07/BB-UBND" in entered.text
     assert "Số: 07/BB-UBND" in flat_text(_pdf(app, mid))
+
+
+def test_the_draft_preview_and_keys_shared_with_the_invitation(
+    app: Starlette, client: TestClient, people: Directory
+) -> None:
+    ended = ended_meeting(app, people)
+    mid = ended.meeting_id
+    _write_minutes(client, mid, ended.items)
+    log_in(client, "thuky")
+    preview = client.get(f"/meetings/{mid}/minutes/preview.pdf")
+    assert preview.status_code == 200 and preview.headers["content-type"] == "application/pdf"
+    text = flat_text(preview.content)
+    assert "BIÊN BẢN" in text and CONCLUSIONS in text and "01/BB" not in text
+    token = token_for(client)
+    client.post("/logout", data={"csrf_token": token})
+    log_in(client, "canbo.a")
+    assert client.get(f"/meetings/{mid}/minutes/preview.pdf").status_code == 403
+    client.post("/logout", data={"csrf_token": token_for(client)})
+
+    # The Giấy mời's demo signers issued the chair's and the unit's certificates first: the minutes use them.
+    with app.state.ctx.session() as session:
+        unit = session.get(Unit, people.district.id)
+        assert unit is not None
+        demo_signers(Path(app.state.ctx.settings.data_dir) / "pki")(unit, people.chair)
+    log_in(client, "chutich")
+    code, page = _approve(client, mid)
+    assert code == 200, page
+    roots = load_trust_roots([Path(app.state.ctx.settings.data_dir) / "pki" / CA_CERT])
+    assert check_signatures(_pdf(app, mid), roots).all_valid

@@ -27,11 +27,16 @@ from meetings.meeting import Meeting, MeetingState
 from meetings.minutes import approval, conclusion, editing
 from meetings.minutes.content import ConclusionContent, MinutesContent
 from meetings.minutes.facts import MinutesFacts, gather_facts
-from meetings.minutes.issuing import IssueServices
+from meetings.minutes.forms import minutes_form
+from meetings.minutes.issuing import IssueServices, check_renderable
 from meetings.minutes.signers import DemoSigningKeys, FolderSigningKeys, SigningKeys
 from meetings.minutes.tables import MinutesState
 from meetings.people import Person
+from meetings.records import render as renderer
 from meetings.records.numbering import IssuedNumber, NumberingMode, numbering_mode
+from meetings.records.render import render_pdf
+from meetings.records.signing import Pkcs12Credential
+from meetings.units import Unit
 from web.auth import require_person
 from web.context import ctx, document_store
 from web.filing_delivery import package_store
@@ -45,11 +50,17 @@ MAX_SAVE_BYTES = 1_000_000
 
 
 def signing_keys(settings: Settings) -> SigningKeys:
-    """The demo CA in development and tests; in production the key files an administrator put in
-    ``<data folder>/signing`` (meetings.minutes.signers)."""
-    if settings.environment in ("development", "test"):
+    """The demo CA in development and tests (unless an agency certificate is configured); otherwise the
+    people's key files an administrator put in ``<data folder>/signing`` and the agency's certificate of
+    the settings (meetings.minutes.signers)."""
+    if settings.environment in ("development", "test") and settings.signing_agency_p12 is None:
         return DemoSigningKeys(settings.data_dir / "pki")
-    return FolderSigningKeys(settings.data_dir / "signing")
+    agency = (
+        Pkcs12Credential(settings.signing_agency_p12, settings.signing_agency_passphrase)
+        if settings.signing_agency_p12 is not None
+        else None
+    )
+    return FolderSigningKeys(settings.data_dir / "signing", agency=agency, seal=settings.signing_seal_image)
 
 
 def issue_services(request: Request) -> IssueServices:
@@ -176,6 +187,30 @@ def approve(request: Request) -> Response:
     return see_other(f"/meetings/{meeting_id}/minutes")
 
 
+def preview(request: Request) -> Response:
+    """The minutes as the PDF will lay them out, without number or signatures (editors, before approving).
+    Once approved, the signed PDF is the meeting's document."""
+    person = require_person(request)
+    meeting_id = path_id(request)
+    tz = local_zone(request)
+    with db(request) as session:
+        view = editing.open_minutes(session, person, meeting_id)
+        editing.require_edit(person, view.meeting)
+        unit = session.get(Unit, view.meeting.convening_unit_id)
+        assert unit is not None
+        form = minutes_form(
+            unit, _facts(session, view), view.content, number=None, issued_on=now().astimezone(tz).date(), tz=tz
+        )
+    check_renderable(form)
+    # The renderer's own single thread: weasyprint is not to be used from several threads at once.
+    pdf: bytes = renderer._executor.submit(render_pdf, form).result()
+    headers = {
+        "Content-Disposition": f'inline; filename="bien-ban-du-thao-{meeting_id}.pdf"',
+        "Cache-Control": "no-store",
+    }
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
 # --- the conclusion notice ------------------------------------------------------------------------------
 
 
@@ -249,6 +284,7 @@ def routes() -> list[BaseRoute]:
         Route("/meetings/{id:int}/minutes/versions/{v:int}", version_page, name="minutes_version"),
         Route("/meetings/{id:int}/minutes/versions/{v:int}/restore", restore, methods=["POST"]),
         Route("/meetings/{id:int}/minutes/approve", approve, methods=["POST"], name="minutes_approve"),
+        Route("/meetings/{id:int}/minutes/preview.pdf", preview, name="minutes_preview"),
         Route("/meetings/{id:int}/conclusion", conclusion_view, name="conclusion"),
         Route("/meetings/{id:int}/conclusion/start", conclusion_start, methods=["POST"]),
         Route("/meetings/{id:int}/conclusion/save", conclusion_save, methods=["POST"]),
