@@ -49,11 +49,9 @@ CONSOLE_TEXTS = {
     ),
     "hand_queued": N_("Đã xin phát biểu, thứ tự %(n)s"),
     # The agenda.
-    "agenda_none": N_("Chưa bắt đầu nội dung nào của chương trình."),
     "agenda_presenter": N_("Trình bày: %(name)s"),
     "agenda_time": N_("%(used)s / %(planned)s phút"),
     "agenda_over": N_("Quá giờ"),
-    "agenda_item": N_("Nội dung %(n)s"),
     # The roll call.
     "rc_online": N_("Dự trực tuyến"),
     "rc_in_person": N_("Dự trực tiếp"),

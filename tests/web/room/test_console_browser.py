@@ -2,7 +2,7 @@
 browser context of their own: a site asks for the floor and gets it, its picture becomes the main view at the
 other site, the chair mutes it and its sound stops arriving there (per the receiver's getStats()); a vote's
 results shown everywhere equal the answers given through the pages; the roll call answered by the sites shows
-on the console, and the chair's correction too."""
+on the console, and the chair's correction too; the agenda moves at every site; a co-chair gets the console."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
+from meetings.meeting import AgendaItem
 from tests.web.conftest import Directory, LiveServer
 from tests.web.room.browsing import enter, eventually, link, log_in, plays
 from tests.web.room.conftest import RoomWorld, room_world
@@ -129,14 +130,45 @@ def test_the_floor_given_makes_the_main_view_and_muting_stops_the_sound(
     expect(chair.locator(f"#console-sites li[data-participant='{b_id}'] .flag")).to_have_count(0)
 
 
-def test_a_vote_and_the_roll_call_through_the_pages(
+def test_the_agenda_a_vote_the_roll_call_and_a_co_chair_through_the_pages(
     live_server: LiveServer, people: Directory, new_page: Callable[[], Page]
 ) -> None:
     live = live_server
     world = room_world(live.app, people)
+    with live.app.state.ctx.session() as session:
+        for position, (title, presenter, minutes) in enumerate(
+            [("Báo cáo tình hình bão số 3", "Phó Chủ tịch UBND huyện", 15), ("Phương án sơ tán dân", "", 20)], 1
+        ):
+            session.add(
+                AgendaItem(
+                    meeting_id=world.meeting_id,
+                    position=position,
+                    title=title,
+                    presenter=presenter,
+                    planned_minutes=minutes,
+                )
+            )
+        session.commit()
     world.open()
     site_a, site_b = world.sites[1].id, world.sites[2].id
+    a_id = f"site-{site_a}"
     chair, a, b = join_all(world, live, new_page)
+
+    # The agenda: the chair starts the first item, then moves to the next; every site sees the current one.
+    expect(a.locator("#agenda-banner")).to_be_hidden()
+    chair.click(".console-tab[data-tab='agenda']")
+    expect(chair.locator("#agenda-prev")).to_be_disabled()
+    chair.click("#agenda-next")
+    for page in (a, b):
+        expect(page.locator("#agenda-title")).to_have_text("Báo cáo tình hình bão số 3", timeout=20_000)
+        expect(page.locator("#agenda-presenter")).to_have_text("Trình bày: Phó Chủ tịch UBND huyện")
+        expect(page.locator("#agenda-clock")).to_have_text("0 / 15 phút")
+    expect(chair.locator("#console-agenda li.current")).to_contain_text("Báo cáo tình hình bão số 3")
+    chair.click("#agenda-next")
+    expect(b.locator("#agenda-title")).to_have_text("Phương án sơ tán dân", timeout=20_000)
+    expect(b.locator("#agenda-presenter")).to_have_text("")
+    expect(b.locator("#agenda-clock")).to_have_text("0 / 20 phút")
+    expect(chair.locator("#agenda-next")).to_be_disabled()
 
     # The chair asks a question with three options, one vote per site.
     chair.click(".console-tab[data-tab='vote']")
@@ -212,3 +244,12 @@ def test_a_vote_and_the_roll_call_through_the_pages(
     chair.click("#roll-toggle")
     expect(a.locator("#roll-answer")).to_be_hidden(timeout=20_000)
     expect(b.locator("#roll-answer")).to_be_hidden()
+
+    # The chair names site A co-chair: A gets the console; un-named, it goes away.
+    chair.click(".console-tab[data-tab='more']")
+    chair.locator(f"#cochairs li[data-participant='{a_id}'] button.cochair-toggle").click()
+    expect(a.locator("#console")).to_be_visible(timeout=20_000)
+    expect(chair.locator(f"#cochairs li[data-participant='{a_id}'] .flag-cochair")).to_have_text("Đồng chủ trì")
+    chair.locator(f"#cochairs li[data-participant='{a_id}'] button.cochair-toggle").click()
+    expect(a.locator("#console")).to_be_hidden(timeout=20_000)
+    expect(b.locator("#console")).to_be_hidden()

@@ -55,12 +55,17 @@ export class Console {
   }
 
   show(on) {
+    if (on) {
+      // The console has its own "end the meeting": the plain chair panel comes back if the console goes.
+      this.panelHidden ||= !$("chair-panel").hidden;
+      $("chair-panel").hidden = true;
+    } else if (!on && this.shown && this.panelHidden) {
+      $("chair-panel").hidden = false;
+      this.panelHidden = false;
+    }
     this.shown = on;
     $("console").hidden = !on;
     $("stage").classList.toggle("has-console", on);
-    if (on) {
-      $("chair-panel").hidden = true; // the console has its own "end the meeting"
-    }
   }
 
   tab(name) {
