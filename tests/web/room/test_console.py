@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal as signals
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -444,3 +446,43 @@ async def test_ending_the_meeting_closes_the_log(served: Served, people: Directo
         assert (line.participant, line.text) == (c_id, "Mời xã phát biểu")
         assert all(t.agenda_item_id == item_id for t in read.floor_turns(session, world.meeting_id))
         assert read.events(session, world.meeting_id)[-1].actor_id == world.people.chair.id
+
+
+async def test_mutes_outlive_a_media_restart_and_the_log_tells_how_each_left(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    world.open()
+    chair = served.bot(world.chair_token(), "chair", size=(160, 120), fps=10, frequency=300)
+    a = served.bot(world.site_token(world.sites[1]), "a", size=(160, 120), fps=10, frequency=700)
+    b = served.bot(world.site_token(world.sites[2]), "b", size=(160, 120), fps=10, tone=False)
+    again: Bot | None = None
+    a_id, b_id, c_id = pid(world, 1), pid(world, 2), chair_pid(world)
+    key = f"meeting-{world.meeting_id}"
+    try:
+        await wait_until(lambda: all(x.connected.is_set() for x in (chair, a, b)), 40, "everyone connected")
+        room = room_of(served, world)
+        await wait_until(lambda: all(p.media == "connected" for p in room.participants.values()), 20, "media")
+        await command(chair, "mute", participant=a_id, value=True)
+        await wait_until(lambda: a_id in room.chairing.muted, 10, "A muted")
+        assert await heard(served, world, b) == {c_id}
+
+        media_pid = served.rooms.media.pid
+        assert media_pid is not None
+        os.kill(media_pid, signals.SIGKILL)
+        await wait_until(lambda: all(x.sessions == 2 for x in (chair, a, b)), 30, "everyone negotiating again")
+        await wait_until(lambda: all(p.media == "connected" for p in room.participants.values()), 30, "media again")
+        stats = (await served.rooms.media_call("stats", room=key))[key]
+        assert stats[a_id]["paused"] == ["audio"]
+        assert await heard(served, world, b) == {c_id}
+
+        # A's site comes in from another machine: the first is replaced, and stays muted as the site.
+        again = served.bot(world.site_token(world.sites[1]), "a again", size=(160, 120), fps=10, frequency=700)
+        await wait_until(lambda: a.state == "replaced" and again is not None and again.connected.is_set(), 30, "A2")
+        await wait_until(lambda: all(p.media == "connected" for p in room.participants.values()), 30, "A2 media")
+        assert await heard(served, world, b) == {c_id}
+    finally:
+        await stop_all(chair, a, b, *([again] if again else []))
+    await served.rooms.logs.flush()
+    presence = log_rows(served, world)["presence"]
+    assert [r for p, r in presence if p == a_id] == ["lost", "replaced", "left"]
+    assert [r for p, r in presence if p == c_id] == ["lost", "left"]
+    assert [r for p, r in presence if p == b_id] == ["lost", "left"]
