@@ -134,7 +134,7 @@ def timeline(
 
 def bars(points: Sequence[tuple[str, int]], *, title: str, desc: str) -> Markup:
     """Vertical bars with the value above each and the category below."""
-    slot, chart_h, top, bottom = 48, 160, 20, 24
+    slot, chart_h, top, bottom = 60, 160, 20, 24
     width, height = max(slot * len(points), slot) + 16, top + chart_h + bottom
     svg = _svg(width, height, title, desc)
     peak = max((value for _, value in points), default=0) or 1

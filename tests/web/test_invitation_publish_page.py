@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from meetings.meeting import MeetingKind
+from meetings.meeting import Meeting, MeetingKind, MeetingState
 from meetings.records.numbering import NumberingMode, set_numbering_mode
 from meetings.scheduling import MeetingDraft, create_meeting
 from tests.web.conftest import Directory, log_in, token_for
@@ -67,3 +67,22 @@ def test_the_clerks_number_is_asked_for_and_required(client: TestClient, app: St
     assert published.status_code == 303, published.text
     page = client.get(f"/meetings/{meeting_id}")
     assert "Giay-moi-05-GM-UBND.pdf" in page.text and 'name="number"' not in page.text
+
+
+def test_a_title_the_official_font_cannot_print_is_refused(
+    client: TestClient, app: Starlette, people: Directory
+) -> None:
+    meeting_id = _draft(app, people, register=False)
+    with app.state.ctx.session() as session:
+        meeting = session.get(Meeting, meeting_id)
+        assert meeting is not None
+        meeting.title = "Giao ban tuần 🎉"
+        session.add(meeting)
+        session.commit()
+    log_in(client, "thuky")
+    response = client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)})
+    assert response.status_code == 422
+    assert "🎉" in response.text and "Liberation Serif" in response.text
+    with app.state.ctx.session() as session:
+        meeting = session.get(Meeting, meeting_id)
+        assert meeting is not None and meeting.state == MeetingState.DRAFT
