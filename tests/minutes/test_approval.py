@@ -86,7 +86,21 @@ def test_approval_numbers_signs_files_and_mails_the_minutes(
     assert "Phát biểu: Chủ tịch UBND xã Bum Nưa." in text
     assert "Kết quả biểu quyết: Thông qua phương án sơ tán: Đồng ý 2, Không đồng ý 0" in text
     assert f"Kết luận của chủ tọa: {CONCLUSIONS}" in text
-    # Where the form puts them: conclusions after the attendance, signatures secretary left, chair right.
+    # Where the form puts them: the attendance after the place and before the chair, the content by agenda
+    # item, the conclusions after it and before the end line; signatures secretary left, chair right.
+    order = [
+        "Địa điểm: Phòng họp UBND huyện",
+        "Thành phần tham dự:",
+        "UBND xã Bum Nưa Trực tuyến",
+        "Chủ trì (chủ tọa): Đồng chí Lò Văn Chủ",
+        "Thư ký (người ghi biên bản): Đồng chí Pờ Thị Thư",
+        "1. Báo cáo tình hình bão",
+        "2. Phương án sơ tán",
+        "Kết luận của chủ tọa:",
+        "Cuộc họp kết thúc vào",
+    ]
+    positions = [text.index(fragment) for fragment in order]
+    assert positions == sorted(positions)
     page_runs = runs(pdf, len(reader(pdf).pages) - 1)
     secretary, chair = find(page_runs, "THƯ KÝ"), find(page_runs, "CHỦ TỌA")
     assert secretary.x < 90 < chair.x and abs(secretary.y - chair.y) < 2
