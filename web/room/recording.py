@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from meetings.log.tables import MeetingEvent, Recording
 from meetings.meeting import Meeting
 from web.context import AppContext
+from web.room.console import console_changed
 from web.room.protocol import ProtocolError
 from web.room.tokens import recorder_token
 
@@ -76,6 +77,7 @@ class Recordings:
         self.context = context
         self.rooms = rooms
         self.running: dict[str, Running] = {}
+        self._starting: set[str] = set()
         # Where the recorder reaches the signalling; None: the address the chair's own connection came in
         # on (the recorder runs on this machine), else the configured base URL.
         self.ws_url: str | None = None
@@ -140,8 +142,16 @@ class Recordings:
         ``recording_confidential`` for a confidential meeting without the chair's override."""
         if room.meeting_id is None:
             raise ProtocolError("not_chair")  # rehearsal rooms are not recorded
-        if self.active(room.key):
+        if self.active(room.key) or room.key in self._starting:
             return
+        self._starting.add(room.key)  # a second click while the first is being written does nothing
+        try:
+            await self._start(room, participant, override)
+        finally:
+            self._starting.discard(room.key)
+
+    async def _start(self, room: MeetingRoom, participant: Participant, override: bool) -> None:
+        assert room.meeting_id is not None
         at = _now().replace(microsecond=0)
         recording_id, filename = await run_in_threadpool(
             self._begin, room.meeting_id, participant.seat.person_id, override, at
@@ -223,6 +233,7 @@ class Recordings:
         room = self.rooms.rooms.get(running.room_key)
         if room is not None:
             room.broadcast({"type": "recording", "on": False})
+            console_changed(room)  # the chair's console shows it stopped, even when nobody asked
         running.finished.set()
 
     def _complete(self, recording_id: int, path: Path, summary: dict[str, Any]) -> None:

@@ -186,6 +186,11 @@ async def test_a_crashed_recorder_leaves_a_failed_recording_and_the_meeting_end_
         os.kill(recordings.running[key].process.pid, signal.SIGKILL)
         await wait_until(lambda: not recordings.active(key), 20, "the crash noticed")
         await wait_until(lambda: {"type": "recording", "on": False} in site.messages, 10, "the indicator off")
+        await wait_until(
+            lambda: [m for m in chair.messages if m["type"] == "console"][-1]["recording"] is False,
+            10,
+            "the chair's console told",
+        )
         [failed] = rows(served, world)
         assert failed.status == "failed" and failed.ended_at is not None and failed.size_bytes is None
         assert not list((served.app.state.ctx.settings.data_dir / "recordings").iterdir()), "no half file left"
