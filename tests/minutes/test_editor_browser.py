@@ -80,3 +80,16 @@ def test_typed_text_is_saved_and_survives_closing_the_page_while_offline(
     expect(again.locator("#minutes-status")).to_contain_text("Đã lưu", timeout=20_000)
     assert _saved(live_server, mid).items[ended.items[1]] == "Đã thống nhất."
     assert again.evaluate(f"localStorage.getItem('giaoban.minutes.{mid}')") is None
+
+    # A copy written on an older version than the server's is offered, not dropped and not forced.
+    copy["conclusions"] = "Bản soạn trên máy, cũ hơn."
+    again.evaluate(
+        "([key, value]) => localStorage.setItem(key, JSON.stringify(value))",
+        [f"giaoban.minutes.{mid}", {"base_version": 1, "content": copy, "at": 0}],
+    )
+    again.goto(url)
+    expect(again.locator("#conclusions")).to_have_value("Sơ tán dân trước 17 giờ.")
+    again.click("#minutes-use-copy")
+    expect(again.locator("#conclusions")).to_have_value("Bản soạn trên máy, cũ hơn.")
+    expect(again.locator("#minutes-status")).to_contain_text("Đã lưu", timeout=20_000)
+    assert _saved(live_server, mid).conclusions == "Bản soạn trên máy, cũ hơn."

@@ -105,6 +105,24 @@
   });
   form.addEventListener("submit", function (event) { event.preventDefault(); save(); });
 
+  // A copy based on an older version than the server's (someone saved since): never dropped silently; the
+  // secretary chooses to take it (a save based on the current version) or to leave it.
+  function offer(copy) {
+    show(form.getAttribute("data-text-older"), true);
+    var use = document.createElement("button");
+    use.type = "button";
+    use.className = "button small";
+    use.id = "minutes-use-copy";
+    use.textContent = form.getAttribute("data-text-use-older");
+    use.addEventListener("click", function () {
+      fill(copy.content);
+      use.remove();
+      keepLocal();
+      schedule(0);
+    });
+    status.insertAdjacentElement("afterend", use);
+  }
+
   // A copy left by a page closed before its save: restored when based on the version shown now.
   try {
     var copy = JSON.parse(localStorage.getItem(key) || "null");
@@ -115,7 +133,11 @@
         schedule(0);
       }
     } else if (copy) {
-      localStorage.removeItem(key);
+      if (JSON.stringify(copy.content) === JSON.stringify(collect())) {
+        localStorage.removeItem(key);
+      } else {
+        offer(copy);
+      }
     }
   } catch (e) { /* a broken copy is ignored */ }
 
