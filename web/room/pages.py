@@ -152,6 +152,8 @@ def _render(request: Request, page: RoomPage, checks: list[domain.DeviceCheck] |
         "texts": _texts(request),
         "lang": language_of(request),
         "agenda": page.agenda or [],
+        # The server's clock, for times the script counts from (the PC's clock may be set to anything).
+        "now": _now().isoformat(),
         "person": page.person,
         # A confidential meeting is recorded only with the chair's logged override (asked before starting).
         "confidential": bool(page.meeting and page.meeting.confidential and not page.meeting.record_confidential),

@@ -49,9 +49,14 @@ def rising(page: Page, participant: str, seconds: float) -> int:
     return -1 if first < 0 or last < 0 else last - first
 
 
-def join_all(world: RoomWorld, live: LiveServer, new_page: Callable[[], Page]) -> tuple[Page, Page, Page]:
-    """The chair (logged in, from the meeting's room page) and sites A and B (their join links), all in."""
+def join_all(
+    world: RoomWorld, live: LiveServer, new_page: Callable[[], Page], *, b_clock_ahead: int = 0
+) -> tuple[Page, Page, Page]:
+    """The chair (logged in, from the meeting's room page) and sites A and B (their join links), all in; B's
+    PC clock ``b_clock_ahead`` seconds fast."""
     chair, a, b = new_page(), new_page(), new_page()
+    if b_clock_ahead:
+        b.add_init_script(f"{{ const real = Date.now; Date.now = () => real() + {b_clock_ahead * 1000}; }}")
     chair.on("dialog", lambda dialog: dialog.accept())
     log_in(chair, live, "chutich")
     enter(chair, f"{live.url}/meetings/{world.meeting_id}/room")
@@ -152,7 +157,8 @@ def test_the_agenda_a_vote_the_roll_call_and_a_co_chair_through_the_pages(
     world.open()
     site_a, site_b = world.sites[1].id, world.sites[2].id
     a_id = f"site-{site_a}"
-    chair, a, b = join_all(world, live, new_page)
+    # B's PC clock is an hour fast: the time used is still counted on the server's clock.
+    chair, a, b = join_all(world, live, new_page, b_clock_ahead=3600)
 
     # The agenda: the chair starts the first item, then moves to the next; every site sees the current one.
     expect(a.locator("#agenda-banner")).to_be_hidden()

@@ -5,18 +5,21 @@
 import { $, element, fill, reconcile } from "./dom.js";
 
 const TICK_MS = 10000;
+const LOADED_AT = Date.now(); // with the page, when config.now was the server's time
 
-// Minutes used by an item: its earlier turns (used_seconds) and the current one since started_at.
-function minutesUsed(item) {
+// Minutes used by an item: its earlier turns (used_seconds) and the current one since started_at, counted on
+// the server's clock (the page brought it: the PC's own may be set to anything).
+function minutesUsed(item, skew) {
   const started = Date.parse(item.started_at || "");
-  // The PC's clock may be off; a start "in the future" counts as just now.
-  const now = Number.isNaN(started) ? 0 : Math.max(0, (Date.now() - started) / 1000);
+  const now = Number.isNaN(started) ? 0 : Math.max(0, (Date.now() + skew - started) / 1000);
   return Math.floor(((item.used_seconds || 0) + now) / 60);
 }
 
 export class Agenda {
-  constructor(texts, items, send) {
+  constructor(texts, items, send, serverNow) {
     this.texts = texts;
+    const server = Date.parse(serverNow || "");
+    this.skew = Number.isNaN(server) ? 0 : server - LOADED_AT; // the server's clock minus the PC's
     this.items = items || [];
     this.send = send;
     this.current = null;
@@ -53,7 +56,7 @@ export class Agenda {
   }
 
   timeText(item) {
-    const used = minutesUsed(item);
+    const used = minutesUsed(item, this.skew);
     const planned = item.planned_minutes || 0;
     const text = fill(this.texts.agenda_time, { used, planned });
     return { text: planned && used > planned ? `${text} · ${this.texts.agenda_over}` : text, over: planned > 0 && used > planned };

@@ -18,7 +18,7 @@ export class Chairing {
     this.mode = "open";
     this.floor = null;
     this.console = new Console(texts, config, send);
-    this.agenda = new Agenda(texts, config.agenda, send);
+    this.agenda = new Agenda(texts, config.agenda, send, config.now);
     this.floorState = new FloorState(texts);
     this.rollCall = new RollCall(texts, send);
     this.votes = new Votes(texts, send);
