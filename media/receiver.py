@@ -55,6 +55,7 @@ class Receiver:
         self.closed = False
         self.keyframe_interval = keyframe_interval
         self._last_keyframe_request = -1e9
+        self._keyframe_since_request = False
         # Sender report of the publisher: (NTP time, RTP timestamp, local arrival time); None until one came.
         self.last_sr: tuple[int, int, float] | None = None
         # Counters, read by the metrics collector and the stats API.
@@ -117,6 +118,7 @@ class Receiver:
             self.frames += 1
         if packet.keyframe:
             self.keyframes += 1
+            self._keyframe_since_request = True
         if self.history is not None:
             self.history.put(packet)
         elif packet.audio_level >= 0:
@@ -153,14 +155,25 @@ class Receiver:
         self.last_sr = (report.ntp, report.rtp_timestamp, now)
 
     def request_keyframe(self, now: float) -> bool:
-        """Ask the publisher for a keyframe, unless one was asked for very recently; True if sent."""
+        """Ask the publisher for a keyframe, unless one was asked for very recently; True if sent.
+
+        At most one request per ``keyframe_interval`` while one is outstanding; once a keyframe has come
+        since the last request, a third of it (subscribers joining one after another each get their
+        first picture soon, and a publisher still sees at most a few requests a second). A request that
+        could not be sent (the publisher's transport not up yet) does not count.
+        """
         if not self.video or self.ssrc is None or self.closed:
             return False
-        if now - self._last_keyframe_request < self.keyframe_interval:
+        interval = self.keyframe_interval
+        if self._keyframe_since_request:
+            interval /= 3
+        if now - self._last_keyframe_request < interval:
+            return False
+        if not self._send_rtcp(rtcp.picture_loss(self._rtcp_ssrc, self.ssrc)):
             return False
         self._last_keyframe_request = now
+        self._keyframe_since_request = False
         self.keyframe_requests += 1
-        self._send_rtcp(rtcp.picture_loss(self._rtcp_ssrc, self.ssrc))
         return True
 
     def tick(self, now: float, rtt: float) -> None:

@@ -38,6 +38,7 @@ from media.config import MediaConfig
 from media.errors import BadRequest, MediaError
 from media.gcwatch import GcWatch, settle
 from media.server import MediaServer
+from media.wire import lazy_receive_estimators
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +222,7 @@ async def _until_eof(stop: asyncio.Event) -> None:
 
 async def run(config: MediaConfig, host: str, port: int, token: str, watch_stdin: bool = False) -> None:
     guard.forbid_codecs()
+    lazy_receive_estimators()
     service = MediaService(config, token)
     server = await service.serve(host, port)
     if os.environ.get("GIAOBAN_MEDIA_GC") != "stock":  # "stock": CPython's collector as it comes (A/B runs)

@@ -114,6 +114,24 @@ def test_the_peer_connection_starts_senders_and_receivers_through_send_and_recei
     assert "self.__transport._register_rtp_receiver(self, parameters)" in source(RTCRtpReceiver.receive)
 
 
+def test_the_receive_estimator_is_built_in_the_receiver_and_used_only_by_add() -> None:
+    import aiortc.rate
+    import aiortc.rtcrtpreceiver
+
+    from media.wire import _LazyEstimator
+
+    receiver = source(aiortc.rtcrtpreceiver)
+    assert "from .rate import RemoteBitrateEstimator" in receiver
+    assert "self.__remote_bitrate_estimator = RemoteBitrateEstimator()" in receiver
+    uses = receiver.count("self.__remote_bitrate_estimator.")
+    assert uses == receiver.count("self.__remote_bitrate_estimator.add(") == 1
+    # The stand-in gives what the real one gives.
+    lazy, real = _LazyEstimator(), aiortc.rate.RemoteBitrateEstimator()
+    for i in range(200):
+        args = (1000 + i * 10, (i * 10 * 262) & 0xFFFFFF, 1200, 5)
+        assert lazy.add(*args) == real.add(*args)
+
+
 def test_the_transceiver_fields_negotiation_reads() -> None:
     init = source(RTCRtpTransceiver.__init__)
     assert "self._offerDirection" in init and "self._codecs" in init
