@@ -32,6 +32,7 @@ class StreamCounter:
         self.window_packets = 0
         self.in_window = False
         self.first_frame: float | None = None
+        self.first_packet: float | None = None
         self.frames: dict[int, Frame] = {}
         self.done: list[Frame] = []  # frames no longer being assembled, in the order first seen
         self._received: set[int] = set()
@@ -43,6 +44,8 @@ class StreamCounter:
 
     def on_packet(self, seq: int, timestamp: int, marker: int, payload: bytes, now: float) -> None:
         self.packets += 1
+        if self.first_packet is None:
+            self.first_packet = now
         if self.in_window:
             self.window_packets += 1
         if seq in self._received:

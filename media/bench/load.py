@@ -149,7 +149,9 @@ class Load:
 
     async def subscribe_bulk(self) -> None:
         for site, index in zip(self.sites, self.indexes, strict=True):
+            site.steps["slots_asked"] = time.monotonic()
             await self.set_slots(site, index)
+            site.steps["slots_set"] = time.monotonic()
 
     async def join_probe(self) -> None:
         """A live publisher beside the load, watched directly and through the server."""
@@ -242,7 +244,12 @@ class Load:
             firsts = [c.first_frame for c in site.counters.values() if c.kind == "video" and c.first_frame is not None]
             if any(c.kind == "video" for c in site.counters.values()):
                 first_frames.append((min(firsts) - site.join_requested) * 1000 if firsts else None)
-        result: dict[str, Any] = {"seconds": end - start, "streams": streams, "first_frame_ms": first_frames}
+        result: dict[str, Any] = {
+            "seconds": end - start,
+            "streams": streams,
+            "first_frame_ms": first_frames,
+            "first_frame_steps": [self.first_frame_steps(site) for site in self.sites if site.counters],
+        }
         if self.args.role == "probe":
             result["added_latency_ms"] = [
                 (decoded - self.direct[stamp]) / 1000
@@ -250,6 +257,18 @@ class Load:
                 if stamp in self.direct and self._wall_start <= decoded <= wall_end
             ]
         return result
+
+    def first_frame_steps(self, site: BenchSite) -> dict[str, float]:
+        """ms from the site's join request to each step toward its first picture (its earliest slot)."""
+        video = [c for c in site.counters.values() if c.kind == "video"]
+        steps = dict(site.steps)
+        packets = [c.first_packet for c in video if c.first_packet is not None]
+        frames = [c.first_frame for c in video if c.first_frame is not None]
+        if packets:
+            steps["first_packet"] = min(packets)
+        if frames:
+            steps["first_frame"] = min(frames)
+        return {name: round((at - site.join_requested) * 1000) for name, at in steps.items()}
 
     async def main(self) -> None:
         await self.client.connect()

@@ -52,6 +52,8 @@ class BenchSite:
         self.counters: dict[str, StreamCounter] = {}
         self.result: dict[str, Any] = {}
         self.join_requested = 0.0
+        # When each step toward the first picture happened (monotonic), for the first-frame breakdown.
+        self.steps: dict[str, float] = {}
         self.wire: Wire | None = None
         self._stock_rtcp: Callable[[bytes], Awaitable[None]] | None = None
         self._rtcp_ssrc = 0
@@ -123,6 +125,7 @@ class BenchSite:
         await self.pc.setLocalDescription(await self.pc.createOffer())
         self.join_requested = time.monotonic()
         self.result = await join(self.pc.localDescription.sdp)
+        self.steps["answered"] = time.monotonic()
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=self.result["sdp"], type="answer"))
         # aiortc starts the transports after this returns: install the hooks before it gets the chance.
         dtls = bundle_transport(self.pc)
@@ -221,6 +224,8 @@ class BenchSite:
         """NACKs for what is missing, a PLI where a loss could not be recovered."""
         if self.wire is None or not self.wire.connected:
             return
+        if "connected" not in self.steps:
+            self.steps["connected"] = now
         if not self._direct and not self._live:
             self._read_directly()
         for counter in self.counters.values():

@@ -177,6 +177,13 @@ async def run_cell(
         forwarded = packets
     added = results[0].get("added_latency_ms", [])
     firsts = [f for r in results for f in r["first_frame_ms"]]
+    # The slowest site's way to its first picture, step by step (ms from its join request).
+    steps = [s for r in results for s in r.get("first_frame_steps", []) if "first_frame" in s]
+    if steps:
+        diagnostics["first_frame_steps_slowest"] = max(steps, key=lambda s: s["first_frame"])
+        diagnostics["first_frame_steps_median"] = {
+            name: statistics.median(s[name] for s in steps if name in s) for name in steps[0]
+        }
     return {
         "forwarded_streams": sum(1 for s in video if s["frames"] > 0),
         "relay_cores": round(cores, 3),
