@@ -134,6 +134,15 @@ def test_the_floor_given_makes_the_main_view_and_muting_stops_the_sound(
     # B never asked: nothing about it is flagged.
     expect(chair.locator(f"#console-sites li[data-participant='{b_id}'] .flag")).to_have_count(0)
 
+    # Mute all (confirmed): both sites are told and neither is heard at the other; the chair still is.
+    chair.click("#mute-all")
+    for page in (a, b):
+        expect(page.locator("#floor-state")).to_have_attribute("data-kind", "muted", timeout=20_000)
+    for site in (a_id, b_id):
+        expect(chair.locator(f"#console-sites li[data-participant='{site}'] button.unmute")).to_be_visible()
+    eventually(lambda: rising(b, a_id, 2.0) in (-1, 0), 20, "A's sound no longer arriving at B after mute all")
+    eventually(lambda: rising(a, chair_id, 2.0) > 40, 30, "the chair's sound still arriving at A")
+
 
 def test_the_agenda_a_vote_the_roll_call_and_a_co_chair_through_the_pages(
     live_server: LiveServer, people: Directory, new_page: Callable[[], Page]
