@@ -22,6 +22,9 @@ def add_bench_command(sub: Any) -> Any:
     media.add_argument("--load-processes", type=int, default=3, help="processes playing the sites")
     media.add_argument("--no-baseline", action="store_true", help="skip aiortc's stock relay")
     media.add_argument(
+        "--loss", type=float, default=0.0, help="share of RTP lost toward every subscriber (0.02: 2 %%), in user space"
+    )
+    media.add_argument(
         "--profile", type=Path, default=None, help="profile the server over each window with py-spy, into this folder"
     )
     media.set_defaults(func=run_media)

@@ -90,9 +90,16 @@ class Load:
         if self.args.scenario == "fanout":
             if index == 0:
                 return BenchSite(site_name(0), replay=ReplayPublisher(video, audio, offset=0))
-            return BenchSite(f"sub-{index}", video_slots=1, audio_slots=1)
+            return BenchSite(f"sub-{index}", video_slots=1, audio_slots=1, loss=self.args.loss, seed=index)
         replay = ReplayPublisher(video, audio, offset=index)
-        return BenchSite(site_name(index), replay=replay, video_slots=n - 1, audio_slots=min(k, n - 1))
+        return BenchSite(
+            site_name(index),
+            replay=replay,
+            video_slots=n - 1,
+            audio_slots=min(k, n - 1),
+            loss=self.args.loss,
+            seed=index,
+        )
 
     async def set_slots(self, site: BenchSite, index: int) -> None:
         # Every site's tracks are negotiated in the same order: video "0", audio "1".
@@ -249,6 +256,7 @@ class Load:
             "streams": streams,
             "first_frame_ms": first_frames,
             "first_frame_steps": [self.first_frame_steps(site) for site in self.sites if site.counters],
+            "injected_losses": sum(site.injected_losses for site in self.sites),
         }
         if self.args.role == "probe":
             result["added_latency_ms"] = [
@@ -346,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default="")
     parser.add_argument("--part", type=int, default=0, help="which share of the sites this process plays")
     parser.add_argument("--parts", type=int, default=1)
+    parser.add_argument("--loss", type=float, default=0.0, help="share of RTP dropped toward each subscriber")
     args = parser.parse_args(argv)
     asyncio.run(Load(args).main())
     return 0

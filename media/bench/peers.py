@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,8 +46,15 @@ class BenchSite:
         live_tracks: tuple[MediaStreamTrack, ...] = (),
         video_slots: int = 0,
         audio_slots: int = 0,
+        loss: float = 0.0,
+        seed: int = 0,
     ) -> None:
         self.name = name
+        # Loss toward this site, injected in user space (the kernel here has no netem): this share of the
+        # RTP packets the server sends it (retransmissions too) is thrown away on arrival, seeded.
+        self.loss = loss
+        self.injected_losses = 0
+        self._random = random.Random(seed)
         self.replay = replay
         self.pc = RTCPeerConnection(MAX_BUNDLE)
         self.counters: dict[str, StreamCounter] = {}
@@ -201,6 +209,9 @@ class BenchSite:
                 with contextlib.suppress(pylibsrtp.Error):
                     if 192 <= data[1] <= 223:
                         self._on_rtcp(session.unprotect_rtcp(data))
+                        return
+                    if self.loss and self._random.random() < self.loss:
+                        self.injected_losses += 1
                         return
                     # SRTP leaves the header in the clear: counting needs the payload only to see where a
                     # frame starts (and whether it is a keyframe), so only those packets are decrypted.

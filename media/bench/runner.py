@@ -104,6 +104,7 @@ async def run_cell(
     audio_slots: int,
     parts: int = 3,
     profile_path: Path | None = None,
+    loss: float = 0.0,
 ) -> dict[str, Any]:
     """One server under one load; the figures of one run."""
     module = "media.service" if kind == "giaoban" else "media.bench.baseline"
@@ -113,7 +114,9 @@ async def run_cell(
     common = ["--scenario", scenario, "--sites", str(sites), "--audio-slots", str(audio_slots), "--url", url]
     common += [f"--token={server.token}"]  # a token may start with "-"
     loads = [LoadProcess(["--role", "probe", *common])]
-    loads += [LoadProcess(["--role", "bulk", "--part", str(i), "--parts", str(parts), *common]) for i in range(parts)]
+    # Loss is injected toward the bulk load's subscribers only: the probe measures latency, not recovery.
+    bulk = [*common, "--loss", str(loss)]
+    loads += [LoadProcess(["--role", "bulk", "--part", str(i), "--parts", str(parts), *bulk]) for i in range(parts)]
     diagnostics: dict[str, Any] = {}
     try:
         await loads[0].start()
@@ -177,6 +180,7 @@ async def run_cell(
         forwarded = packets
     added = results[0].get("added_latency_ms", [])
     firsts = [f for r in results for f in r["first_frame_ms"]]
+    diagnostics["injected_losses"] = sum(r.get("injected_losses", 0) for r in results)
     # The slowest site's way to its first picture, step by step (ms from its join request).
     steps = [s for r in results for s in r.get("first_frame_steps", []) if "first_frame" in s]
     if steps:
@@ -281,17 +285,24 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     for run in range(args.runs):
         print(f"run {run + 1}/{args.runs}: giaoban", flush=True)
         path = args.profile / f"giaoban-{args.scenario}-{run + 1}.raw" if args.profile else None
-        ours.append(await run_cell("giaoban", args.scenario, args.sites, args.seconds, args.audio_slots, parts, path))
+        ours.append(
+            await run_cell("giaoban", args.scenario, args.sites, args.seconds, args.audio_slots, parts, path, args.loss)
+        )
         show("giaoban", ours[-1])
         if not args.no_baseline:
             print(f"run {run + 1}/{args.runs}: baseline (aiortc MediaRelay)", flush=True)
-            stock.append(await run_cell("baseline", args.scenario, args.sites, args.seconds, args.audio_slots, parts))
+            stock.append(
+                await run_cell(
+                    "baseline", args.scenario, args.sites, args.seconds, args.audio_slots, parts, loss=args.loss
+                )
+            )
             show("baseline", stock[-1])
     report: dict[str, Any] = {k: v for k, v in median_of(ours).items()}
     report["baseline"] = median_of(stock) if stock else None
     report["scenario"] = args.scenario
     report["sites"] = args.sites
     report["seconds"] = args.seconds
+    report["loss"] = args.loss
     report["runs"] = {"giaoban": ours, "baseline": stock}
     # Where one forwarded packet's time goes, on the real receiver and downtracks, in this process.
     report["packet_path"] = await pathcost.measure(args.sites if args.scenario == "fanout" else args.sites - 1, 1000)
@@ -301,6 +312,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     if args.sites < 1 or (args.scenario == "all-to-all" and args.sites < 2) or args.seconds <= 0 or args.runs < 1:
         print("giaoban: --sites must be at least 1 (2 for all-to-all), --seconds and --runs positive", file=sys.stderr)
+        return 2
+    if not 0.0 <= args.loss < 0.5:
+        print("giaoban: --loss must be a share between 0 and 0.5 (0.02 for 2 %)", file=sys.stderr)
         return 2
     if not 1 <= args.load_processes <= 8:
         print("giaoban: --load-processes must be between 1 and 8", file=sys.stderr)

@@ -88,3 +88,24 @@ def test_a_long_window_keeps_every_frame() -> None:
     shown, freeze = displayed(counter, start=100.0, end=100.0 + 400 / 15)
     assert shown >= 390
     assert freeze < 0.1
+
+
+@pytest.mark.slow
+def test_with_loss_toward_the_subscribers_video_keeps_flowing_and_the_longest_freeze_is_reported(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "lossy.json"
+    command = [sys.executable, "-m", "web.cli", "bench", "media", "--scenario", "fanout", "--sites", "2"]
+    command += ["--seconds", "8", "--runs", "1", "--load-processes", "1", "--no-baseline", "--loss", "0.02"]
+    command += ["--json", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    run = report["runs"]["giaoban"][0]
+    print(f"\n2% loss: {run['injected_losses']} lost, {run['retransmits']} resent, {report['longest_freeze_ms']} ms")
+    assert report["loss"] == 0.02
+    assert run["injected_losses"] >= 10, "nothing was lost: the test proves nothing"
+    assert run["retransmits"] >= run["injected_losses"] * 0.5, "the server did not answer the subscribers' NACKs"
+    assert report["forwarded_streams"] == 2
+    assert report["min_fps"] >= 10  # generous: the machine is shared
+    assert report["longest_freeze_ms"] is not None
