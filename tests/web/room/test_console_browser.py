@@ -2,7 +2,8 @@
 browser context of their own: a site asks for the floor and gets it, its picture becomes the main view at the
 other site, the chair mutes it and its sound stops arriving there (per the receiver's getStats()); a vote's
 results shown everywhere equal the answers given through the pages; the roll call answered by the sites shows
-on the console, and the chair's correction too; the agenda moves at every site; a co-chair gets the console."""
+on the console, and the chair's correction too; the agenda moves at every site; a co-chair gets the console;
+recording a confidential meeting asks the chair first."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import time
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
-from meetings.meeting import AgendaItem
+from meetings.meeting import AgendaItem, Meeting
 from tests.web.conftest import Directory, LiveServer
 from tests.web.room.browsing import enter, eventually, link, log_in, plays
 from tests.web.room.conftest import RoomWorld, room_world
@@ -268,3 +269,54 @@ def test_the_agenda_a_vote_the_roll_call_and_a_co_chair_through_the_pages(
     chair.locator(f"#cochairs li[data-participant='{a_id}'] button.cochair-toggle").click()
     expect(a.locator("#console")).to_be_hidden(timeout=20_000)
     expect(b.locator("#console")).to_be_hidden()
+
+
+def test_recording_a_confidential_meeting_asks_the_chair_first(
+    live_server: LiveServer, people: Directory, new_page: Callable[[], Page]
+) -> None:
+    live = live_server
+    world = room_world(live.app, people)
+    with live.app.state.ctx.session() as session:
+        meeting = session.get(Meeting, world.meeting_id)
+        assert meeting is not None
+        meeting.confidential = True
+        session.add(meeting)
+        session.commit()
+    world.open()
+    chair, a = new_page(), new_page()
+    asked: list[str] = []
+    answers = [False, True]  # the first time the chair thinks again; the second, records
+
+    def dialog(d: Dialog) -> None:
+        asked.append(d.message)
+        if answers.pop(0):
+            d.accept()
+        else:
+            d.dismiss()
+
+    chair.on("dialog", dialog)
+    log_in(chair, live, "chutich")
+    enter(chair, f"{live.url}/meetings/{world.meeting_id}/room")
+    enter(a, link(world, 1, live))
+    expect(a.locator("#conn-state")).to_have_text("Đã kết nối", timeout=40_000)
+    chair.click(".console-tab[data-tab='more']")
+    expect(chair.locator("#record-toggle")).to_have_text("Bắt đầu ghi hình")
+
+    chair.click("#record-toggle")
+    eventually(lambda: len(asked) == 1, 10, "the chair asked")
+    assert asked[0].startswith("Đây là cuộc họp mật, theo quy định không được ghi hình.")
+    time.sleep(2)
+    expect(a.locator("#recording-indicator")).to_be_hidden()
+    expect(chair.locator("#record-state")).to_have_text("Không ghi hình")
+
+    chair.click("#record-toggle")
+    expect(a.locator("#recording-indicator")).to_be_visible(timeout=30_000)
+    expect(chair.locator("#recording-indicator")).to_be_visible()
+    expect(chair.locator("#record-state")).to_have_text("Đang ghi hình")
+    expect(chair.locator("#record-toggle")).to_have_text("Dừng ghi hình")
+    assert len(asked) == 2
+
+    chair.click("#record-toggle")  # stopping asks nothing
+    expect(a.locator("#recording-indicator")).to_be_hidden(timeout=60_000)
+    expect(chair.locator("#record-toggle")).to_have_text("Bắt đầu ghi hình")
+    assert len(asked) == 2
