@@ -245,6 +245,8 @@ class Load:
                     frames, freeze = displayed(counter, start, end)
                     judged = end - JUDGE_LAG - start
                     entry.update(frames=frames, fps=frames / judged, longest_freeze_ms=freeze * 1000)
+                    if freeze > 0.3:
+                        entry["freeze"] = freeze_cause(counter, start, end)
                 streams.append(entry)
         first_frames = []
         for site in self.sites:
@@ -342,6 +344,37 @@ def displayed(counter: StreamCounter, start: float, end: float) -> tuple[int, fl
             decodable = False
     longest = max(longest, horizon - last)
     return shown, longest
+
+
+def freeze_cause(counter: StreamCounter, start: float, end: float) -> dict[str, Any]:
+    """Where the longest freeze of a stream was, and why: frames late, or a frame never completed."""
+    horizon = end - JUDGE_LAG
+    decodable = True
+    last = start
+    worst: dict[str, Any] = {"ms": 0.0}
+    broken_at: float | None = None
+    for frame in sorted(counter.window_frames(), key=lambda f: f.seen):
+        if frame.seen < start or frame.seen > horizon:
+            continue
+        if frame.complete and (decodable or frame.keyframe):
+            shown_at = max(frame.complete, last)
+            if shown_at - last > worst["ms"] / 1000:
+                worst = {
+                    "ms": round((shown_at - last) * 1000),
+                    "at_s": round(last - start, 2),
+                    "cause": "incomplete_frame" if not decodable else "late",
+                    "broken_for_ms": None if broken_at is None else round((shown_at - broken_at) * 1000),
+                    "ended_by_keyframe": frame.keyframe,
+                }
+            decodable = True
+            broken_at = None
+            last = shown_at
+        elif not frame.complete:
+            if decodable:
+                broken_at = frame.seen
+            decodable = False
+    worst["gave_up_nacks"] = counter.gave_up
+    return worst
 
 
 def main(argv: list[str] | None = None) -> int:

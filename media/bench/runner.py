@@ -180,6 +180,9 @@ async def run_cell(
         forwarded = packets
     added = results[0].get("added_latency_ms", [])
     firsts = [f for r in results for f in r["first_frame_ms"]]
+    worst = max(video, key=lambda s: s["longest_freeze_ms"], default=None)
+    if worst is not None and "freeze" in worst:
+        diagnostics["longest_freeze"] = {"stream": worst["label"], **worst["freeze"]}
     diagnostics["injected_losses"] = sum(r.get("injected_losses", 0) for r in results)
     # The slowest site's way to its first picture, step by step (ms from its join request).
     steps = [s for r in results for s in r.get("first_frame_steps", []) if "first_frame" in s]
