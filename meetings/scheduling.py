@@ -159,8 +159,12 @@ def update_meeting(
     *,
     tz: ZoneInfo,
     now: datetime | None = None,
+    attach: Callable[[Session, Meeting, list[str]], None] | None = None,
 ) -> Meeting:
     """Replace the meeting's details with ``draft``, while it is a draft or published.
+
+    For a published meeting that changed, ``attach`` runs in the same transaction, with the names of the
+    changed fields, before the update mails are enqueued (the records package adds the new Giấy mời).
 
     A published meeting gets its ``sequence`` raised (invitees' calendars replace the old invitation).
     Moving a published, non-urgent meeting earlier needs the 3 working days of notice again, counted
@@ -203,6 +207,8 @@ def update_meeting(
     session.add(meeting)
     record(session, actor.id, "update", "meeting", meeting_id, changed=changed, sequence=meeting.sequence)
     if published:
+        if attach is not None:
+            attach(session, meeting, changed)
         enqueue_meeting_mail(session, meeting, MeetingChange.UPDATED, changed=changed)
     session.commit()
     return meeting

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 
+from meetings.drafts import MeetingDraft
 from meetings.meeting import Meeting
 from meetings.people import Person
 from meetings.records import render as renderer
@@ -35,6 +36,7 @@ from meetings.records.invitation_issue import (
     publish_with_invitation,
     reserve_number,
 )
+from meetings.records.invitation_reissue import prepare_reissue, update_with_invitation
 from meetings.scheduling import load_meeting
 from meetings.units import Unit
 from web.context import AppContext, document_store
@@ -95,3 +97,47 @@ async def publish_meeting_with_invitation(
     return await run_in_threadpool(
         publish_with_invitation_now, context, actor, meeting_id, now=now, tz=tz, entered=entered, signers=signers
     )
+
+
+def update_with_invitation_now(
+    context: AppContext,
+    actor: Person,
+    meeting_id: int,
+    draft: MeetingDraft,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    entered: str = "",
+    signers: SignerSource | None = None,
+) -> bool:
+    """Save the change of a published meeting with a new Giấy mời when the change alters what it says
+    (meetings.records.invitation_reissue). Returns False, having saved nothing, when no new Giấy mời is
+    needed: then the caller saves the change as usual."""
+    settings = context.settings
+    source = signers or invitation_signers(settings)
+    join_link = f"{settings.base_url.rstrip('/')}/meetings/{meeting_id}"
+    with context.session() as session:
+        form = prepare_reissue(
+            session, actor, meeting_id, draft, now=now, tz=tz, join_link=join_link, entered=entered or None
+        )
+        if form is None:
+            return False
+        meeting = load_meeting(session, meeting_id)
+        unit = session.get(Unit, meeting.convening_unit_id)
+        chair = session.get(Person, draft.chair_id)
+        assert unit is not None and chair is not None  # checked with the draft
+        chosen = source(unit, chair)
+    produced: ProducedInvitation = renderer._executor.submit(produce_pdf, form, chosen, now=now).result()
+    with context.session() as session:
+        update_with_invitation(
+            session,
+            actor,
+            meeting_id,
+            draft,
+            produced,
+            now=now,
+            tz=tz,
+            documents=document_store(settings),
+            packages=package_store(settings),
+        )
+    return True

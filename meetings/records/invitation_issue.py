@@ -72,12 +72,61 @@ class ProducedInvitation:
 # --- 1. the number ------------------------------------------------------------------------------------
 
 
-def reserved_number(session: Session, meeting_id: int) -> IssuedNumber | None:
-    """The Giấy mời number already given to the meeting, if any."""
+def invitation_numbers(session: Session, meeting_id: int) -> list[IssuedNumber]:
+    """Every Giấy mời number given to the meeting, oldest first (a changed meeting gets a new Giấy mời)."""
     query = select(IssuedNumber).where(
         IssuedNumber.meeting_id == meeting_id, IssuedNumber.type_code == DocumentType.INVITATION.value
     )
-    return session.exec(query.order_by(col(IssuedNumber.id))).first()
+    return list(session.exec(query.order_by(col(IssuedNumber.id))).all())
+
+
+def invitation_documents(session: Session, meeting_id: int) -> list[Document]:
+    """The meeting's documents that are Giấy mời giaoban issued (named after their numbers)."""
+    names = [pdf_filename(n.number_and_symbol()) for n in invitation_numbers(session, meeting_id)]
+    if not names:
+        return []
+    query = select(Document).where(Document.meeting_id == meeting_id, col(Document.filename).in_(names))
+    return list(session.exec(query.order_by(col(Document.id))).all())
+
+
+def reserved_number(session: Session, meeting_id: int) -> IssuedNumber | None:
+    """The meeting's latest Giấy mời number if no document carries it yet: reserved by an attempt that
+    failed after it (a retry reuses it, leaving no gap in the register)."""
+    numbers = invitation_numbers(session, meeting_id)
+    if not numbers:
+        return None
+    latest = numbers[-1]
+    used = {d.filename for d in invitation_documents(session, meeting_id)}
+    return None if pdf_filename(latest.number_and_symbol()) in used else latest
+
+
+def take_number(
+    session: Session, actor: Person, meeting: Meeting, *, now: datetime, tz: ZoneInfo, entered: str | None
+) -> IssuedNumber:
+    """The reserved number (an entered one must match it), else a new one, in the caller's transaction."""
+    assert meeting.id is not None
+    existing = reserved_number(session, meeting.id)
+    if existing is not None:
+        if entered and entered.strip().lstrip("0") != str(existing.number):
+            raise Conflict(
+                f"Giấy mời của cuộc họp này đã được ghi số {existing.number_and_symbol()}; "
+                "hãy dùng lại số đó hoặc để trống.",
+                field="number",
+            )
+        return existing
+    unit = session.get(Unit, meeting.convening_unit_id)
+    assert unit is not None  # foreign key
+    issued = issue_number(
+        session,
+        unit=unit,
+        document_type=DocumentType.INVITATION,
+        issued_on=now.astimezone(tz).date(),
+        meeting_id=meeting.id,
+        actor_id=actor.id,
+        entered=entered or None,
+    )
+    record(session, actor.id, "number_invitation", "meeting", meeting.id, number=str(issued.number_and_symbol()))
+    return issued
 
 
 def reserve_number(
@@ -98,28 +147,7 @@ def reserve_number(
     try:
         lock_for_numbering(session)
         meeting = check_publishable(session, actor, meeting_id, now=now, tz=tz)
-        existing = reserved_number(session, meeting_id)
-        if existing is not None:
-            if entered and entered.strip().lstrip("0") != str(existing.number):
-                raise Conflict(
-                    f"Giấy mời của cuộc họp này đã được ghi số {existing.number_and_symbol()}; "
-                    "hãy dùng lại số đó hoặc để trống.",
-                    field="number",
-                )
-            session.rollback()
-            return existing
-        unit = session.get(Unit, meeting.convening_unit_id)
-        assert unit is not None  # foreign key
-        issued = issue_number(
-            session,
-            unit=unit,
-            document_type=DocumentType.INVITATION,
-            issued_on=now.astimezone(tz).date(),
-            meeting_id=meeting_id,
-            actor_id=actor.id,
-            entered=entered or None,
-        )
-        record(session, actor.id, "number_invitation", "meeting", meeting_id, number=str(issued.number_and_symbol()))
+        issued = take_number(session, actor, meeting, now=now, tz=tz, entered=entered)
         session.commit()
         return issued
     except BaseException:
@@ -152,10 +180,24 @@ def _person_line(person: Person, unit: Unit | None = None) -> str:
 
 
 def invitation_form(
-    session: Session, meeting: Meeting, number: IssuedNumber, *, tz: ZoneInfo, join_link: str = ""
+    session: Session,
+    meeting: Meeting,
+    number: IssuedNumber,
+    *,
+    tz: ZoneInfo,
+    join_link: str = "",
+    site_ids: Sequence[int] | None = None,
+    invitee_ids: Sequence[int] | None = None,
 ) -> Invitation:
-    """The Giấy mời of ``meeting`` as the form wants it, from what the meeting holds."""
+    """The Giấy mời of ``meeting`` as the form wants it, from what the meeting holds — or, for a change
+    not saved yet, from ``meeting`` as it will be and the ``site_ids`` and ``invitee_ids`` it will have."""
     assert meeting.id is not None
+    if site_ids is None:
+        site_ids = _site_ids(session, meeting.id)
+    if invitee_ids is None:
+        invitee_ids = list(
+            session.exec(select(MeetingInvitee.person_id).where(MeetingInvitee.meeting_id == meeting.id)).all()
+        )
     unit = session.get(Unit, meeting.convening_unit_id)
     chair = session.get(Person, meeting.chair_id)
     assert unit is not None and chair is not None  # foreign keys
@@ -163,16 +205,12 @@ def invitation_form(
     sites = session.exec(
         select(Site, Unit)
         .join(Unit, col(Unit.id) == col(Site.unit_id))
-        .where(col(Site.id).in_(_site_ids(session, meeting.id)))
+        .where(col(Site.id).in_(list(site_ids)))
         .order_by(col(Site.id))
     ).all()
     invited_units = [u for _, u in sites if u.id != unit.id]
-    people = session.exec(
-        select(Person)
-        .join(MeetingInvitee, col(MeetingInvitee.person_id) == col(Person.id))
-        .where(MeetingInvitee.meeting_id == meeting.id)
-        .order_by(col(MeetingInvitee.id))
-    ).all()
+    found = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(list(invitee_ids)))).all()}
+    people = [found[i] for i in invitee_ids if i in found]
     invitees = [f"Lãnh đạo {_one_line(u.name)}" for u in _unique(invited_units)]
     invitees += [_person_line(p) for p in people]
     if not invitees:

@@ -4,6 +4,7 @@ receives them, and filed to every invited commune — except for a confidential 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from meetings.records.numbering import NumberingMode, set_numbering_mode
 from meetings.records.signing import load_trust_roots
 from meetings.records.verification import check_signatures_async
 from meetings.records.vndates import day_month_year
-from meetings.scheduling import create_meeting
+from meetings.scheduling import AgendaItemDraft, create_meeting
 from tests.outbox.world import (
     HANOI,
     MailWorld,
@@ -37,7 +38,7 @@ from tests.outbox.world import (
 from tests.records.pdfread import flat_text
 from tests.smtp_server import make_smtp_server, server_tls_context, tls_ca
 from web.context import AppContext, document_store
-from web.invitation_publish import publish_meeting_with_invitation
+from web.invitation_publish import publish_meeting_with_invitation, update_with_invitation_now
 from web.mail_delivery import outbox_worker
 from web.settings import Settings
 
@@ -189,3 +190,39 @@ async def test_a_retry_after_a_failure_reuses_the_reserved_number(
     with Session(engine) as session:
         numbers = session.exec(select(OutboxItem.id).where(col(OutboxItem.kind) == EDXML)).all()
         assert len(numbers) == 3
+
+
+async def test_a_change_to_what_the_invitation_says_issues_a_new_one(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    settings = mail_settings(tmp_path, database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        world = _world(session)
+        meeting_id = _draft(session, world)
+    context = AppContext(settings, engine, settings.resolved_secret_key())
+    now = datetime.now(UTC)
+    await publish_meeting_with_invitation(context, world.secretary, meeting_id, now=now, tz=HANOI)
+    [first] = _documents(engine, meeting_id)
+
+    # The agenda is not printed on the Giấy mời: no new one, the change is saved as usual by the caller.
+    agenda_only = briefing(world, agenda=[AgendaItemDraft("Báo cáo tình hình", "Văn phòng", 30)])
+    assert not await asyncio.to_thread(
+        update_with_invitation_now, context, world.secretary, meeting_id, agenda_only, now=now, tz=HANOI
+    )
+    assert [d.filename for d in _documents(engine, meeting_id)] == ["Giay-moi-01-GM-UBND.pdf"]
+
+    later = meeting_day() + timedelta(hours=1)
+    moved = briefing(world, start_at=later, end_at=later + timedelta(hours=3), place="Hội trường B")
+    assert await asyncio.to_thread(
+        update_with_invitation_now, context, world.secretary, meeting_id, moved, now=now, tz=HANOI
+    )
+    [second] = _documents(engine, meeting_id)  # the first one is superseded
+    assert second.filename == "Giay-moi-02-GM-UBND.pdf"
+    text = flat_text(document_store(settings).read(second.sha256))
+    assert "Số: 02/GM-UBND" in text and "Hội trường B" in text and "09 giờ 00 phút" in text
+    assert document_store(settings).read(first.sha256)  # kept in the store
+    updates = items(engine, kind="mail", purpose="update")
+    assert len(updates) == 4
+    assert all([d["sha256"] for d in i.data()["meeting"]["documents"]] == [second.sha256] for i in updates)
+    filing = items(engine, kind=EDXML)
+    assert len(filing) == 6 and sum("02/GM-UBND" in i.data()["document_id"] for i in filing) == 3

@@ -4,6 +4,7 @@ the page asks for the number and refuses to publish without it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
@@ -86,3 +87,43 @@ def test_a_title_the_official_font_cannot_print_is_refused(
     with app.state.ctx.session() as session:
         meeting = session.get(Meeting, meeting_id)
         assert meeting is not None and meeting.state == MeetingState.DRAFT
+
+
+def _edit(client: TestClient, people: Directory, meeting_id: int, hour: int, **extra: str) -> Any:
+    day = datetime.now(UTC).astimezone(TZ).date() + timedelta(days=35)
+    data: dict[str, object] = {
+        "csrf_token": token_for(client),
+        "convening_unit_id": str(people.district.id),
+        "title": "Giao ban tuần",
+        "kind": "briefing",
+        "start_at": f"{day}T{hour:02d}:00",
+        "end_at": f"{day}T{hour + 2:02d}:00",
+        "chair_id": str(people.chair.id),
+        "secretary_id": str(people.secretary.id),
+        "contact_id": "",
+        "place": "",
+        "site_ids": [str(people.district_site.id), str(people.site_a.id)],
+        "description": "",
+        "preparation": "",
+        **extra,
+    }
+    return client.post(f"/meetings/{meeting_id}/edit", data=data, follow_redirects=False)
+
+
+def test_moving_a_published_meeting_issues_a_new_invitation(
+    client: TestClient, app: Starlette, people: Directory
+) -> None:
+    meeting_id = _draft(app, people, register=True)
+    log_in(client, "thuky")
+    token = token_for(client)
+    published = client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token, "number": "3"})
+    assert published.status_code == 200 and "Giay-moi-03-GM-UBND.pdf" in published.text
+    form = client.get(f"/meetings/{meeting_id}/edit").text
+    assert 'name="invitation_number"' in form
+    refused = _edit(client, people, meeting_id, 9)
+    assert refused.status_code == 422
+    assert "Hãy nhập số văn bản lấy từ sổ đăng ký văn bản đi." in refused.text
+    saved = _edit(client, people, meeting_id, 9, invitation_number="04")
+    assert saved.status_code == 303, saved.text
+    page = client.get(f"/meetings/{meeting_id}").text
+    assert "Giay-moi-04-GM-UBND.pdf" in page and "Giay-moi-03-GM-UBND.pdf" not in page

@@ -22,12 +22,15 @@ from meetings import access, directory, rules, scheduling
 from meetings.drafts import AgendaItemDraft, MeetingDraft
 from meetings.errors import DomainError, Forbidden
 from meetings.lifecycle import check_editable
-from meetings.meeting import Meeting, MeetingKind
+from meetings.meeting import Meeting, MeetingKind, MeetingState
 from meetings.people import Person, Role
+from meetings.records.numbering import NumberingMode, numbering_mode
 from meetings.units import Site, Unit
 from meetings.workdays import load_calendar
 from web.auth import require_person
+from web.context import ctx
 from web.i18n import translate
+from web.invitation_publish import update_with_invitation_now
 from web.pages import meeting_documents
 from web.pages.common import db, local_zone, now, path_id
 from web.pages.forms import checked, number, see_other, text, texts
@@ -369,13 +372,22 @@ def _editable(session: Session, person: Person, meeting_id: int) -> tuple[Meetin
     return meeting, unit
 
 
+def _asks_invitation_number(session: Session, meeting: Meeting) -> bool:
+    """Whether saving may issue a new Giấy mời whose number the clerk enters (a published meeting of a
+    unit that takes numbers from the register; see web.invitation_publish)."""
+    mode = numbering_mode(session, meeting.convening_unit_id)
+    return meeting.state == MeetingState.PUBLISHED and mode is NumberingMode.REGISTER
+
+
 def edit_form(request: Request) -> Response:
     person = require_person(request)
     tz = local_zone(request)
     with db(request) as session:
         meeting, unit = _editable(session, person, path_id(request))
         values = values_of_draft(scheduling.draft_of(session, meeting), tz)
-        return _render_form(request, _form_context(session, person, unit, values, {}, meeting))
+        context = _form_context(session, person, unit, values, {}, meeting)
+        context["invitation_number_needed"] = _asks_invitation_number(session, meeting)
+        return _render_form(request, context)
 
 
 def update(request: Request) -> Response:
@@ -390,7 +402,14 @@ def update(request: Request) -> Response:
         status = 422
         if draft is not None:
             try:
-                scheduling.update_meeting(session, person, meeting_id, draft, tz=tz)
+                # A published meeting whose change alters what its Giấy mời says gets a new one, saved with
+                # the change in its own transactions: end this session's read first (SQLite snapshots).
+                session.rollback()
+                entered = text(request, "invitation_number")
+                if not update_with_invitation_now(
+                    ctx(request), person, meeting_id, draft, now=now(), tz=tz, entered=entered
+                ):
+                    scheduling.update_meeting(session, person, meeting_id, draft, tz=tz)
             except DomainError as exc:
                 status = _domain_error(request, exc, errors)
             else:
@@ -398,7 +417,9 @@ def update(request: Request) -> Response:
                 if problem is not None:
                     return problem
                 return see_other(f"/meetings/{meeting_id}")
-        return _render_form(request, _form_context(session, person, unit, values, errors, meeting), status)
+        context = _form_context(session, person, unit, values, errors, meeting)
+        context["invitation_number_needed"] = _asks_invitation_number(session, meeting)
+        return _render_form(request, context, status)
 
 
 def routes() -> list[BaseRoute]:
