@@ -374,6 +374,8 @@ class Participant:
                 totals[reason] = totals.get(reason, 0) + count
         if self.wire is not None and self.wire.dropped_congested:
             totals["congested"] = self.wire.dropped_congested
+        if self.wire is not None and self.wire.srtp_errors:
+            totals["srtp_auth"] = self.wire.srtp_errors  # forged, replayed or not for us: not authenticated
         if self.wire is not None and self.wire.handler_errors:
             totals["internal_error"] = self.wire.handler_errors
         return totals

@@ -97,6 +97,11 @@ async def test_hostile_packets_are_dropped_and_counted_and_nothing_leaks() -> No
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stranger:
         for first in (0x00, 0x16, 0x80, 0xFF):
             stranger.sendto(bytes([first]) + os.urandom(200), (host, port))
+        # Forged SRTP and SRTCP: well-formed headers, nothing that authenticates.
+        for i in range(40):
+            forged_rtp = struct.pack("!BBHII", 0x80, evil_pt, i, 1, own_ssrc) + os.urandom(200)
+            forged_rtcp = struct.pack("!BBHI", 0x80, 200, 6, own_ssrc) + os.urandom(40)
+            stranger.sendto(forged_rtp if i % 2 else forged_rtcp, (host, port))
     await asyncio.sleep(0.5)
 
     dropped = server.stats(ROOM)[ROOM]["evil"]["dropped"]
@@ -111,6 +116,7 @@ async def test_hostile_packets_are_dropped_and_counted_and_nothing_leaks() -> No
         "rtcp_truncated",
     ):
         assert dropped.get(reason, 0) >= 150, f"{reason} not counted: {dropped}"
+    assert dropped.get("srtp_auth", 0) >= 20, f"forged SRTP not counted: {dropped}"
     slot_stats = server.stats(ROOM)[ROOM]["evil"]["slots"][evil.slots("video")[0]]
     assert slot_stats["retransmits"] <= 400 * 3, "the huge NACKs were answered without limit"
     # The others never noticed: the viewer kept decoding at the source's rate through the flood.
