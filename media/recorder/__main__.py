@@ -1,9 +1,11 @@
 """``python -m media.recorder --url ws://…/ws/room --out FILE.mp4 [--fps 15] [--size 640x360]``
 
 The join token comes in ``GIAOBAN_RECORDER_TOKEN`` (not on the command line, where other users of the
-machine could read it). The clock starts once the room has welcomed the recorder; from then on it writes
-exactly ``fps`` pictures (the main view's latest, or black before the first) and 50 chunks of mixed audio per
-second of the wall clock, so the file's time is the meeting's time from ``started``.
+machine could read it). The clock starts with the first picture received (at most 10 s after the room has
+welcomed the recorder; at once in the lobby); from then on it writes exactly ``fps`` pictures (the latest of
+the view being recorded — the floor, else the speaker, else the chair — or black before the first) and 50
+chunks of mixed audio per second of the wall clock, so the file's time is the meeting's time from
+``started``.
 
 It stops cleanly on a ``stop`` line on stdin, stdin's end, SIGTERM or SIGINT, or when the meeting ends: the
 file is completed and renamed. On stdout, one JSON object per line for the web app: ``{"event": "started",
@@ -33,6 +35,7 @@ from media.recorder.writer import Writer
 log = logging.getLogger("giaoban.recorder")
 
 WELCOME_TIMEOUT = 30.0  # seconds to be let into the room before giving up
+FIRST_PICTURE_TIMEOUT = 10.0  # seconds to wait for the first picture before the file begins anyway
 TOKEN_VARIABLE = "GIAOBAN_RECORDER_TOKEN"
 
 
@@ -71,13 +74,20 @@ async def _record(url: str, token: str, out: Path, fps: int, width: int, height:
             log.error("recorder: not let into the room (%s)", peer.state)
             await loop.run_in_executor(pool, writer.abandon)
             return 1
+        # The file begins with the first picture (the connection and the first keyframe take a few seconds),
+        # or at once in the lobby or where nobody sends a picture.
+        waited = loop.time()
+        while picture.count == 0 and peer.state != "lobby" and loop.time() - waited < FIRST_PICTURE_TIMEOUT:
+            if stop.is_set() or peer.ended.is_set():
+                break
+            await asyncio.sleep(0.05)
         start = loop.time()
         _report(event="started", at=datetime.now(UTC).isoformat())
         chunks = 0
         while True:
             elapsed = loop.time() - start
             while writer.frames < int(elapsed * fps) + 1:
-                await loop.run_in_executor(pool, writer.picture, picture.frame)
+                await loop.run_in_executor(pool, writer.picture, picture.current(peer.view()))
             due = int(elapsed * RATE / CHUNK) + 1
             if due > chunks:
                 pcm = b"".join(mixer.take() for _ in range(due - chunks))

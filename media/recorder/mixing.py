@@ -80,12 +80,26 @@ class Mixer:
 
 
 class Picture:
-    """The main view's latest decoded frame; the clock shows it again until the next one comes."""
+    """The latest decoded frame of each video slot (by its mid), and the one last recorded: when the recording
+    switches to a slot that has not shown anything yet, the previous picture stays rather than a black one."""
 
     def __init__(self) -> None:
-        self.frame: VideoFrame | None = None
+        self.frames: dict[str, VideoFrame] = {}
+        self.shown: VideoFrame | None = None
         self.count = 0
 
-    def push(self, frame: VideoFrame) -> None:
-        self.frame = frame
+    def push(self, slot: str, frame: VideoFrame) -> None:
+        self.frames[slot] = frame
         self.count += 1
+
+    def forget(self, slot: str) -> None:
+        self.frames.pop(slot, None)
+
+    def clear(self) -> None:
+        self.frames.clear()
+
+    def current(self, slot: str | None) -> VideoFrame | None:
+        frame = self.frames.get(slot) if slot is not None else None
+        if frame is not None:
+            self.shown = frame
+        return self.shown

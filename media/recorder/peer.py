@@ -2,7 +2,10 @@
 docs/signalling.md) and a peer connection that only receives: the ``main`` slot and the audio slots.
 
 The room's layout decides what those carry, as for any site: the main view (the floor, else the chair, else
-the speaker) and the audio of those being heard. Decoded frames go to the ``Picture`` and the ``Mixer``. After
+the speaker), the speaker view (the active speaker when not in the main view) and the audio of those being
+heard. What is recorded (``view``) is whoever holds the floor, else whoever speaks, else the chair: the main
+view while it shows the floor, else the speaker view while it shows someone, else the main view. Decoded
+frames go to the ``Picture`` and the ``Mixer``. After
 a network cut or a media server restart it joins and negotiates again, as the sites do; when the meeting ends
 (or the seat is refused or taken) it stops.
 """
@@ -41,7 +44,10 @@ class RecorderPeer:
         self.on_welcome = on_welcome
         self.state = "new"  # connecting | lobby | negotiating | joined | ended
         self.ended = asyncio.Event()  # the meeting ended, or the recorder may not be in the room
-        self.layout: dict[str, Any] = {}
+        self.layout: dict[str, Any] = {}  # how many slots of each role to negotiate (the welcome's)
+        self.roles: dict[str, str] = {}  # my receive slot mid -> role
+        self.shows: dict[str, str | None] = {}  # slot mid -> participant it carries now (the room's layout)
+        self.floor: str | None = None
         self.pc: RTCPeerConnection | None = None
         self._ws: ClientConnection | None = None
         self._readers: list[asyncio.Task[None]] = []
@@ -85,6 +91,7 @@ class RecorderPeer:
         kind = message.get("type")
         if kind == "welcome":
             self.layout = message.get("layout", {})
+            self._set_floor(message.get("floor"))
             self.on_welcome()
             if message.get("room", {}).get("stage") == "open":
                 await self._negotiate()
@@ -95,6 +102,10 @@ class RecorderPeer:
         elif kind == "answer" and self.pc is not None:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="answer"))
             self.state = "joined"
+        elif kind == "layout" and isinstance(message.get("slots"), dict):
+            self.shows = message["slots"]
+        elif kind == "floor":
+            self._set_floor(message)
         elif kind in ("media_restarted", "media_lost"):
             await self._negotiate()
         elif kind in ("refused", "replaced", "closed"):
@@ -106,12 +117,30 @@ class RecorderPeer:
                 await asyncio.sleep(1.0)
                 await self._negotiate()
 
+    def _set_floor(self, message: object) -> None:
+        if isinstance(message, dict):
+            participant = message.get("participant")
+            self.floor = participant if isinstance(participant, str) else None
+
+    def view(self) -> str | None:
+        """The mid of the video slot to record now."""
+        main = next((mid for mid, role in self.roles.items() if role == "main"), None)
+        speaker = next((mid for mid, role in self.roles.items() if role == "speaker"), None)
+        if self.floor is not None and main is not None and self.shows.get(main) == self.floor:
+            return main
+        if speaker is not None and self.shows.get(speaker) is not None:
+            return speaker
+        return main
+
     async def _negotiate(self) -> None:
         await self._close_pc()
         self.state = "negotiating"
+        self.shows = {}
         pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.pc = pc
         slots = [("main", pc.addTransceiver("video", direction="recvonly"))]
+        if int(self.layout.get("speaker", 1)) > 0:
+            slots.append(("speaker", pc.addTransceiver("video", direction="recvonly")))
         audio = int(self.layout.get("audio", 4))
         slots += [("audio", pc.addTransceiver("audio", direction="recvonly")) for _ in range(audio)]
 
@@ -122,8 +151,8 @@ class RecorderPeer:
                 self._readers.append(asyncio.ensure_future(self._read(mid, track)))
 
         await pc.setLocalDescription(await pc.createOffer())
-        roles = {t.mid: role for role, t in slots}
-        await self._send({"type": "offer", "sdp": pc.localDescription.sdp, "tracks": {}, "slots": roles})
+        self.roles = {t.mid: role for role, t in slots if t.mid is not None}
+        await self._send({"type": "offer", "sdp": pc.localDescription.sdp, "tracks": {}, "slots": self.roles})
 
     async def _read(self, mid: str, track: MediaStreamTrack) -> None:
         while True:
@@ -131,9 +160,10 @@ class RecorderPeer:
                 frame = await track.recv()
             except Exception:
                 self.mixer.forget(mid)
+                self.picture.forget(mid)
                 return
             if isinstance(frame, VideoFrame):
-                self.picture.push(frame)
+                self.picture.push(mid, frame)
             elif isinstance(frame, AudioFrame):
                 self.mixer.push(mid, frame)
 
@@ -146,6 +176,7 @@ class RecorderPeer:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
         self.mixer.clear()
+        self.picture.clear()
 
     async def stop(self) -> None:
         self._stopping = True

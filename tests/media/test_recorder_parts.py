@@ -10,7 +10,7 @@ import av
 from av import AudioFrame, VideoFrame
 from PIL import Image
 
-from media.recorder.mixing import CHUNK, RATE, Mixer, SlotAudio, mix
+from media.recorder.mixing import CHUNK, RATE, Mixer, Picture, SlotAudio, mix
 from media.recorder.writer import Writer, fit
 
 
@@ -114,3 +114,16 @@ def test_an_abandoned_file_leaves_nothing(tmp_path: Path) -> None:
     writer.picture(None)
     writer.abandon()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_picture_stays_when_the_recording_switches_to_a_slot_not_shown_yet() -> None:
+    picture = Picture()
+    assert picture.current("main") is None
+    first = VideoFrame(64, 48, "yuv420p")
+    second = VideoFrame(64, 48, "yuv420p")
+    picture.push("main", first)
+    assert picture.current("main") is first
+    assert picture.current("speaker") is first
+    picture.push("speaker", second)
+    assert picture.current("speaker") is second
+    assert picture.current(None) is second

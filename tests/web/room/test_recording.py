@@ -14,12 +14,14 @@ from pathlib import Path
 import av
 import httpx
 import pytest
+from av import VideoFrame
 from sqlmodel import select
 
 from meetings.log.tables import MeetingEvent, Recording
 from meetings.meeting import Meeting
 from tests.web.conftest import PASSWORD, Directory, csrf_of
 from tests.web.room.conftest import RoomWorld, Served, room_world, stop_all
+from web.room.bot_media import read_tag, tag_of
 from web.room.bots import wait_until
 from web.room.recording import Recordings
 from web.room.tokens import recorder_token
@@ -42,15 +44,21 @@ def rows(served: Served, world: RoomWorld) -> list[Recording]:
         return list(session.exec(select(Recording).where(Recording.meeting_id == world.meeting_id)).all())
 
 
-def decoded(path: Path) -> tuple[int, float, int, float]:
-    """(video frames, seconds of audio, loudest audio sample, brightest picture's mean luma) as PyAV reads."""
-    frames, brightest = 0, 0.0
+def tag_in(frame: VideoFrame) -> int | None:
+    """The tag of the bot whose picture a recorded frame shows: the bots' 320×240 pictures are fitted into
+    640×360 as 480×360, 80 pixels from the left."""
+    picture = frame.to_image().crop((80, 0, 560, 360)).resize((320, 240))  # type: ignore[no-untyped-call]
+    return read_tag(VideoFrame.from_image(picture).reformat(format="yuv420p"))  # type: ignore[no-untyped-call]
+
+
+def decoded(path: Path) -> tuple[int, float, int, list[int | None]]:
+    """(video frames, seconds of audio, loudest audio sample, the tag shown at each second) as PyAV reads."""
+    frames, tags = 0, []
     with av.open(str(path)) as container:
         for frame in container.decode(video=0):
+            if frames % 15 == 0:
+                tags.append(tag_in(frame))
             frames += 1
-            if frames % 30 == 0:
-                luma = bytes(frame.planes[0])
-                brightest = max(brightest, sum(luma[::97]) / len(luma[::97]))
     samples, loudest, rate = 0, 0, 48000
     resampler = av.AudioResampler(format="s16", layout="mono")
     with av.open(str(path)) as container:
@@ -59,7 +67,7 @@ def decoded(path: Path) -> tuple[int, float, int, float]:
             rate = audio.sample_rate
             for pcm in resampler.resample(audio):
                 loudest = max(loudest, *(abs(s) for s in array("h", bytes(pcm.planes[0])[: pcm.samples * 2])))
-    return frames, samples / rate, loudest, brightest
+    return frames, samples / rate, loudest, tags
 
 
 async def log_in(client: httpx.AsyncClient, username: str) -> None:
@@ -87,7 +95,10 @@ async def test_a_twenty_second_recording(served: Served, people: Directory) -> N
         await wait_until(lambda: recordings.active(key), 10, "the recorder started")
         await asyncio.wait_for(recordings.running[key].started.wait(), 30)
         await wait_until(lambda: all({"type": "recording", "on": True} in x.messages for x in bots), 10, "the news")
-        await asyncio.sleep(20)
+        # Site a speaks (its tone): it is recorded. Then the chair gives site b the floor: b is recorded.
+        await asyncio.sleep(10)
+        await chair.send({"type": "chair", "action": "floor", "participant": b.id})
+        await asyncio.sleep(10)
         await chair.send(record(False))
         await wait_until(lambda: all({"type": "recording", "on": False} in x.messages for x in bots), 40, "the end")
         assert not recordings.active(key)
@@ -108,11 +119,14 @@ async def test_a_twenty_second_recording(served: Served, people: Directory) -> N
     assert path.is_file() and row.size_bytes == path.stat().st_size
     assert not list(path.parent.glob("*.part"))
     assert row.duration_s is not None and 19.0 <= row.duration_s <= 21.5
-    frames, seconds, loudest, brightest = await asyncio.to_thread(decoded, path)
+    frames, seconds, loudest, tags = await asyncio.to_thread(decoded, path)
     assert 285 <= frames <= 315, frames
     assert 19.0 <= seconds <= 21.0, seconds
     assert loudest > 1000, "the tone of the site being heard"
-    assert brightest > 40, "a picture, not black throughout"
+    assert a.id is not None and b.id is not None
+    # Allow a second or two at the start (the speaker view's first keyframe) and around the switch.
+    assert tags[2:9] == [tag_of(a.id)] * 7, tags
+    assert tags[13:19] == [tag_of(b.id)] * 6, tags
 
     # Listed on the meeting page and downloadable by the chair.
     async with httpx.AsyncClient(base_url=served.url) as client:
