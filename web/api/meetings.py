@@ -29,7 +29,7 @@ from web.api.meeting_models import (
     SiteRef,
 )
 from web.api.routing import Call, Operation
-from web.invitation_publish import publish_with_invitation_now
+from web.invitation_publish import publish_with_invitation_now, update_with_invitation_now
 
 
 def _agenda_drafts(items: list[AgendaItemIn]) -> list[AgendaItemDraft]:
@@ -113,7 +113,15 @@ def update_meeting(call: Call) -> MeetingOut:
         if value is None and name not in NULLABLE_UPDATE_FIELDS:
             continue
         setattr(draft, name, _agenda_drafts(value) if name == "agenda" else value)
-    meeting = scheduling.update_meeting(call.session, call.person, meeting_id, draft, tz=call.tz)
+    # A published meeting whose change alters what its Giấy mời says gets a new one (web.invitation_publish).
+    call.session.rollback()  # end this session's reads: the change is saved in the step's own sessions
+    number = call.query_as(PublishQuery).number
+    if update_with_invitation_now(
+        call.context, call.person, meeting_id, draft, now=utcnow(), tz=call.tz, entered=number
+    ):
+        meeting = scheduling.get_meeting(call.session, call.person, meeting_id)
+    else:
+        meeting = scheduling.update_meeting(call.session, call.person, meeting_id, draft, tz=call.tz)
     return meeting_out(_detail(call.session, meeting), _warnings(call, meeting))
 
 
@@ -121,7 +129,10 @@ class PublishQuery(BaseModel):
     number: str = Field(
         default="",
         max_length=10,
-        description="Số giấy mời văn thư lấy từ sổ đăng ký (chỉ khi đơn vị dùng cách cấp số «register»).",
+        description=(
+            "Số giấy mời văn thư lấy từ sổ đăng ký (chỉ khi đơn vị dùng cách cấp số «register»): khi phát hành, "
+            "và khi sửa cuộc họp đã phát hành làm thay đổi nội dung giấy mời (giấy mời mới được ban hành)."
+        ),
     )
 
 
@@ -130,7 +141,7 @@ def publish_meeting(call: Call) -> MeetingOut:
     meeting = scheduling.get_meeting(call.session, call.person, call.id("meeting_id"))
     number = call.query_as(PublishQuery).number
     publish_with_invitation_now(call.context, call.person, meeting.id or 0, now=utcnow(), tz=call.tz, entered=number)
-    call.session.expire_all()  # published in the publishing step's own sessions
+    call.session.rollback()  # published in the publishing step's own sessions: read afresh
     meeting = scheduling.get_meeting(call.session, call.person, meeting.id or 0)
     return meeting_out(_detail(call.session, meeting))
 
@@ -210,9 +221,13 @@ OPERATIONS: list[Operation] = [
         "Sửa cuộc họp",
         "meetings",
         body=MeetingUpdate,
+        query=PublishQuery,
         response=MeetingOut,
         errors=MANAGE_ERRORS,
-        description="Chỉ các trường gửi lên được thay đổi; `agenda` thay toàn bộ chương trình.",
+        description=(
+            "Chỉ các trường gửi lên được thay đổi; `agenda` thay toàn bộ chương trình. Cuộc họp đã phát hành "
+            "mà thay đổi nội dung giấy mời (thời gian, địa điểm, thành phần…) thì được ban hành giấy mời mới."
+        ),
     ),
     Operation(
         "POST",
