@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from meetings import scheduling
@@ -12,7 +15,9 @@ from meetings.errors import Conflict, NotFound, ValidationError
 from meetings.log import read, write
 from meetings.log.write import Who
 from meetings.meeting import Meeting
+from meetings.rooms import Seat
 from tests.meetings.world import HANOI, NOW, World, briefing, build_world
+from web.room.meeting_log import MeetingLog
 
 
 @pytest.fixture
@@ -187,3 +192,46 @@ def test_chat_and_events(session: Session, world: World, meeting: Meeting) -> No
     [event] = read.events(session, m)
     assert (event.kind, event.participant, event.detail_json) == ("mute", a.participant, '{"value": true}')
     assert read.recordings(session, m) == []
+
+
+async def test_the_rooms_writer_keeps_the_order_and_loses_nothing(
+    engine: Engine, world: World, meeting: Meeting
+) -> None:
+    """The room's log writer (one queue per meeting, written in worker threads): a burst of joins and leaves,
+    with a vote in between, lands in the order it was made."""
+    m = _id(meeting)
+
+    @contextmanager
+    def sessions() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as s:
+            yield s
+
+    journal = MeetingLog(sessions, m)
+    seat = Seat(f"site-{world.site('a')}", "Hội trường xã An Phú", site_id=world.site("a"))
+    for _ in range(30):
+        journal.joined(seat)
+        journal.left(seat.participant, "lost")
+    vote = await journal.call(
+        write.vote_opened,
+        question="?",
+        options=["Có", "Không"],
+        per="site",
+        agenda_item_id=None,
+        opened_by_id=None,
+        at=NOW,
+    )
+    assert vote.id is not None
+    journal.joined(seat)
+    journal.add(write.vote_answered, vote.id, Who(seat.participant, seat.label, site_id=seat.site_id), 1, NOW)
+    journal.add(
+        write.vote_answered, vote.id, Who(seat.participant, seat.label, site_id=seat.site_id), 0, NOW
+    )  # refused
+    journal.close_open("ended")
+    await journal.flush()
+    with sessions() as session:
+        rows = read.presence(session, m)
+        assert [r.left_reason for r in rows] == ["lost"] * 30 + ["ended"]
+        assert all(r.left_at is not None and r.left_at >= r.joined_at for r in rows)
+        assert [row.joined_at for row in rows] == sorted(row.joined_at for row in rows)
+        [(stored, _, counts)] = read.votes(session, m)
+        assert counts == [0, 1] and stored.closed_at is not None
