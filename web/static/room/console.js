@@ -20,9 +20,21 @@ export class Console {
     this.floor = null;
     this.mode = "open";
     this.me = null;
-    for (const tab of document.querySelectorAll(".console-tab")) {
+    const tabs = [...document.querySelectorAll(".console-tab")];
+    for (const tab of tabs) {
       tab.addEventListener("click", () => this.tab(tab.dataset.tab));
+      // The tab list as a screen reader expects it: arrows move between tabs.
+      tab.addEventListener("keydown", (event) => {
+        const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+        if (step) {
+          const next = tabs[(tabs.indexOf(tab) + step + tabs.length) % tabs.length];
+          this.tab(next.dataset.tab);
+          next.focus();
+          event.preventDefault();
+        }
+      });
     }
+    this.tab("sites");
     $("mode-chaired").addEventListener("click", () => this.chair("mode", { value: "chaired" }));
     $("mode-open").addEventListener("click", () => this.chair("mode", { value: "open" }));
     $("mute-all").addEventListener("click", () => {
@@ -71,6 +83,7 @@ export class Console {
   tab(name) {
     for (const tab of document.querySelectorAll(".console-tab")) {
       tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+      tab.tabIndex = tab.dataset.tab === name ? 0 : -1;
     }
     for (const pane of document.querySelectorAll(".console-pane")) {
       pane.hidden = pane.dataset.pane !== name;
