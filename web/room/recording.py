@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ log = logging.getLogger("giaoban.recording")
 FOLDER = "recordings"
 FPS = 15
 SIZE = "640x360"
+MIN_FREE_BYTES = 500 * 2**20  # about two hours of recording: refused with less free space than this
 STOP_TIMEOUT = 30.0  # seconds the recorder may take to finish its file after being asked
 
 
@@ -82,6 +84,7 @@ class Recordings:
         # on (the recorder runs on this machine), else the configured base URL.
         self.ws_url: str | None = None
         self.fps = FPS
+        self.min_free_bytes = MIN_FREE_BYTES
         self.size = SIZE
 
     def active(self, room_key: str) -> bool:
@@ -157,7 +160,15 @@ class Recordings:
             self._begin, room.meeting_id, participant.seat.person_id, override, at
         )
         path = self.context.settings.data_dir / filename
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(path.parent).free
+        except OSError:
+            free = 0
+        if free < self.min_free_bytes:
+            log.error("room %s: not recording, %d MB free in %s", room.key, free // 2**20, path.parent)
+            await run_in_threadpool(self._complete, recording_id, path, {})
+            raise ProtocolError("recording_unavailable")
         secret = self.context.secret_key
         token = recorder_token(secret, room.meeting_id, now=at)
         env = {**os.environ, "GIAOBAN_RECORDER_TOKEN": token}

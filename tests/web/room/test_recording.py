@@ -15,7 +15,7 @@ import av
 import httpx
 import pytest
 from av import VideoFrame
-from sqlmodel import select
+from sqlmodel import col, select
 
 from meetings.log.tables import MeetingEvent, Recording
 from meetings.meeting import Meeting
@@ -41,7 +41,8 @@ def record(value: bool, *, override: bool = False) -> dict[str, object]:
 
 def rows(served: Served, world: RoomWorld) -> list[Recording]:
     with served.app.state.ctx.session() as session:
-        return list(session.exec(select(Recording).where(Recording.meeting_id == world.meeting_id)).all())
+        query = select(Recording).where(Recording.meeting_id == world.meeting_id).order_by(col(Recording.id))
+        return list(session.exec(query).all())
 
 
 def tag_in(frame: VideoFrame) -> int | None:
@@ -163,15 +164,21 @@ async def test_a_confidential_meeting_is_recorded_only_with_the_chairs_override(
         await asyncio.sleep(2)
         await chair.send(record(False))
         await wait_until(lambda: not recordings.active(key), 40, "the recording stopped")
+        # Not enough room on the disk: refused, and the attempt is kept as a failed recording.
+        recordings.min_free_bytes = 2**62
+        await chair.send(record(True, override=True))
+        await wait_until(lambda: any(e["code"] == "recording_unavailable" for e in chair.errors), 10, "a refusal")
+        assert not recordings.active(key)
     finally:
         await stop_all(chair)
-    [row] = rows(served, world)
+    row, full = rows(served, world)
+    assert full.status == "failed" and full.ended_at is not None
     assert row.status == "done" and row.confidential_override
     with served.app.state.ctx.session() as session:
-        [event] = session.exec(
-            select(MeetingEvent).where(
-                MeetingEvent.meeting_id == world.meeting_id, MeetingEvent.kind == "recording_override"
-            )
+        event, _again = session.exec(
+            select(MeetingEvent)
+            .where(MeetingEvent.meeting_id == world.meeting_id, MeetingEvent.kind == "recording_override")
+            .order_by(col(MeetingEvent.id))
         ).all()
     assert event.actor_id == people.chair.id
     assert json.loads(event.detail_json) == {"filename": row.filename, "by": "chair"}
