@@ -144,21 +144,32 @@ class Load:
         # The fanout's publisher first; then everyone else at once.
         if self.args.scenario == "fanout" and self.indexes and self.indexes[0] == 0:
             await self.join_site(self.sites[0])
-        await asyncio.gather(*(self.join_site(s) for s in self.sites if not s.result))
+        # In a fanout the publisher is in the room by now: a subscriber sets its slots as soon as it has joined,
+        # as a real client would. (All-to-all slots name sites that may not have joined yet: they wait for
+        # "subscribe".)
+        early = self.args.scenario == "fanout"
+        pairs = zip(self.sites, self.indexes, strict=True)
+        await asyncio.gather(*(self.join_site(s, i if early else None) for s, i in pairs if not s.result))
         self._tasks.append(asyncio.create_task(self.pump()))
         say("ready")
 
-    async def join_site(self, site: BenchSite) -> None:
+    async def join_site(self, site: BenchSite, subscribe_as: int | None = None) -> None:
         async def join(sdp: str) -> dict[str, Any]:
             return await self.client.join(ROOM, site.name, sdp)
 
         await site.join(join)
+        if subscribe_as is not None and subscribe_as > 0:
+            await self.subscribe_site(site, subscribe_as)
 
     async def subscribe_bulk(self) -> None:
         for site, index in zip(self.sites, self.indexes, strict=True):
-            site.steps["slots_asked"] = time.monotonic()
-            await self.set_slots(site, index)
-            site.steps["slots_set"] = time.monotonic()
+            if "slots_set" not in site.steps:
+                await self.subscribe_site(site, index)
+
+    async def subscribe_site(self, site: BenchSite, index: int) -> None:
+        site.steps["slots_asked"] = time.monotonic()
+        await self.set_slots(site, index)
+        site.steps["slots_set"] = time.monotonic()
 
     async def join_probe(self) -> None:
         """A live publisher beside the load, watched directly and through the server."""

@@ -42,6 +42,7 @@ class LoadProcess:
     def __init__(self, args: list[str]) -> None:
         self.args = args
         self.process: asyncio.subprocess.Process | None = None
+        self.seen: set[str] = set()  # events read so far
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
@@ -63,6 +64,10 @@ class LoadProcess:
         self.process.stdin.write(json.dumps({"cmd": command}).encode() + b"\n")
         await self.process.stdin.drain()
 
+    @property
+    def ready(self) -> bool:
+        return "ready" in self.seen
+
     async def expect(self, event: str, timeout: float = 120.0) -> dict[str, Any]:
         assert self.process is not None and self.process.stdout is not None
         deadline = time.monotonic() + timeout
@@ -74,6 +79,7 @@ class LoadProcess:
                 data: dict[str, Any] = json.loads(line)
             except ValueError:
                 continue
+            self.seen.add(str(data.get("event")))
             if data.get("event") == event:
                 return data
 
@@ -121,10 +127,16 @@ async def run_cell(
     try:
         await loads[0].start()
         await loads[0].expect("ready")
+        if scenario == "fanout" and parts > 1:
+            # The publisher's process first: subscribers then set their slots as soon as each has joined.
+            await loads[1].start()
+            await loads[1].expect("ready", timeout=180)
         for load in loads[1:]:
-            await load.start()
+            if load.process is None:
+                await load.start()
         for load in loads[1:]:
-            await load.expect("ready", timeout=180)
+            if not load.ready:
+                await load.expect("ready", timeout=180)
         for load in loads:
             await load.send("subscribe")
         for load in loads:
