@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from web.room import protocol
-from web.room.console import roster_extras
+from web.room.console import console_changed, roster_extras
 from web.room.floor import floor_message
 from web.room.sharing import may_share
 
@@ -39,7 +39,10 @@ def roster(room: MeetingRoom) -> list[dict[str, Any]]:
 
 
 def welcome(room: MeetingRoom, participant: Participant, layout: dict[str, int]) -> dict[str, Any]:
+    """The newcomer's first message. A controller's console follows it (sent afresh, after the welcome)."""
     state = room.chairing
+    state.sent.pop(participant.id, None)
+    console_changed(room)
     return {
         "type": "welcome",
         "you": {

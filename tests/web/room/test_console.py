@@ -214,6 +214,11 @@ async def test_a_vote_counts_each_answer_once_and_shows_the_results(served: Serv
     ):
         room = room_of(served, world)
         assert chair.of("welcome")[0]["you"]["controller"] and not a.of("welcome")[0]["you"]["controller"]
+        # The chair's console follows the welcome: every invited site, in the lobby until its media connects.
+        await chair.until(lambda: chair.of("console"), "the console")
+        assert chair.messages[0]["type"] == "welcome"
+        console = chair.of("console")[-1]
+        assert [(x["site"], x["state"]) for x in console["sites"]] == [(site.id, "lobby") for site in world.sites]
         await chair.chair("vote_open", question="Thông qua phương án sơ tán?", options=["Đồng ý", "Không"], per="site")
         await a.until(lambda: a.of("vote_opened"), "the vote at A")
         vote = a.of("vote_opened")[0]["vote"]
