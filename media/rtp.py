@@ -176,23 +176,29 @@ class ExtensionLayout:
     extension block once, however many subscribers receive it.
     """
 
-    __slots__ = ("abs_send_time", "audio_level", "mid_element")
+    __slots__ = ("_head", "_static", "_tail", "abs_send_time", "audio_level", "mid_element")
 
     def __init__(self, ids: ExtensionIds, mid: str) -> None:
         self.audio_level = ids.audio_level
         self.abs_send_time = ids.abs_send_time
         mid_bytes = mid.encode("ascii")[:16]
         self.mid_element = bytes([(ids.mid << 4) | (len(mid_bytes) - 1)]) + mid_bytes if ids.mid and mid_bytes else b""
+        # Without an audio level the block's shape is fixed: built once, the send time spliced in per packet.
+        body = len(self.mid_element) + (4 if self.abs_send_time else 0)
+        pad = b"\x00" * (-body % 4)
+        header = struct.pack("!HH", _ONE_BYTE_PROFILE, (body + len(pad)) // 4)
+        self._static = header + self.mid_element + pad if body and not self.abs_send_time else b""
+        self._head = header + self.mid_element + bytes([(self.abs_send_time << 4) | 2]) if self.abs_send_time else b""
+        self._tail = pad
 
     def build(self, packet: RtpPacket, send_time: bytes) -> bytes:
         """The extension block (profile, length, elements, padding), or b"" when nothing is to be written."""
+        if not self.audio_level or packet.audio_level < 0:
+            return self._head + send_time + self._tail if self.abs_send_time else self._static
         body = self.mid_element
         if self.abs_send_time:
             body += bytes([(self.abs_send_time << 4) | 2]) + send_time
-        if self.audio_level and packet.audio_level >= 0:
-            body += bytes([self.audio_level << 4, (0x80 if packet.voice else 0) | packet.audio_level])
-        if not body:
-            return b""
+        body += bytes([self.audio_level << 4, (0x80 if packet.voice else 0) | packet.audio_level])
         body += b"\x00" * (-len(body) % 4)
         return struct.pack("!HH", _ONE_BYTE_PROFILE, len(body) // 4) + body
 

@@ -82,6 +82,29 @@ def test_extension_layout_writes_the_subscribers_ids_and_its_own_mid() -> None:
     assert extension_layout(ExtensionIds(mid=4, audio_level=9), "12") is layout
 
 
+@pytest.mark.parametrize("mid", ["0", "12", "abcdefgh"])
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ExtensionIds(),
+        ExtensionIds(mid=1),
+        ExtensionIds(mid=1, abs_send_time=3),
+        ExtensionIds(abs_send_time=14),
+        ExtensionIds(mid=2, audio_level=5, abs_send_time=3),
+    ],
+)
+def test_extension_blocks_built_ahead_match_the_elements_written_one_by_one(ids: ExtensionIds, mid: str) -> None:
+    video = parse_rtp(rtp(), IDS)
+    block = extension_layout(ids, mid).build(video, b"\x0a\x0b\x0c")
+    body = b""
+    if ids.mid:
+        body += bytes([(ids.mid << 4) | (len(mid) - 1)]) + mid.encode()
+    if ids.abs_send_time:
+        body += bytes([(ids.abs_send_time << 4) | 2]) + b"\x0a\x0b\x0c"
+    body += bytes(-len(body) % 4)
+    assert block == (struct.pack("!HH", 0xBEDE, len(body) // 4) + body if body else b"")
+
+
 def test_vp8_descriptor_and_keyframe() -> None:
     # X=1, S=1, PID=0; I=1 with a 15-bit picture id 0x1234, L=1 TL0PICIDX 7; then a keyframe header (P=0).
     payload = bytes([0x90, 0xC0, 0x80 | 0x12, 0x34, 7, 0x10]) + b"rest"
