@@ -232,6 +232,7 @@ class MeetingRoom:
         """Join the participant's offer to the media room; returns the answer message."""
         if self.stage != "open" and not participant.seat.chair:
             raise ProtocolError("lobby")
+        self._log_left(participant, "lost")  # starting afresh: the connection it had ends here
         participant.media = "negotiating"
         self.assignments.pop(participant.id, None)
         self.layouts.pop(participant.id, None)
