@@ -3,7 +3,10 @@ loses nothing; once the files are there, approving again signs with them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +27,15 @@ from meetings.records.verification import check_signatures
 from tests.minutes.world import ended_meeting
 from tests.web.conftest import Directory
 
+T = TypeVar("T")
+
+
+def in_a_thread(call: Callable[[], T]) -> T:
+    """Run ``call`` as the web server does, on a worker thread: pyHanko's blocking API runs an event loop of
+    its own, which it cannot do on a thread that has one running (a browser test's, earlier in the session)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
 
 def test_missing_key_files_are_named_and_the_approval_completes_once_they_are_there(
     app: Starlette, people: Directory, tmp_path: Path
@@ -41,7 +53,7 @@ def test_missing_key_files_are_named_and_the_approval_completes_once_they_are_th
     with app.state.ctx.session() as session:
         save_minutes(session, people.secretary, mid, {"conclusions": "Sơ tán dân."}, base_version=0)
         with pytest.raises(SigningError) as refused:
-            approve(session, people.chair, mid, services=services)
+            in_a_thread(lambda: approve(session, people.chair, mid, services=services))
         assert f"person-{people.chair.username}.p12" in refused.value.message
         minutes = session.exec(select(MinutesRecord).where(MinutesRecord.meeting_id == mid)).one()
         assert minutes.state == "approved" and minutes.document_id is None
@@ -52,7 +64,7 @@ def test_missing_key_files_are_named_and_the_approval_completes_once_they_are_th
         (folder / f"person-{person.username}.p12").write_bytes(issued.path.read_bytes())
         (folder / f"person-{person.username}.pass").write_text(f"mk-{person.username}\n")
     with app.state.ctx.session() as session:
-        minutes = approve(session, people.chair, mid, services=services)
+        minutes = in_a_thread(lambda: approve(session, people.chair, mid, services=services))
         assert minutes.document_id is not None
         document = session.get(Document, minutes.document_id)
         assert document is not None
