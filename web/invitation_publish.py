@@ -29,9 +29,9 @@ from meetings.drafts import MeetingDraft
 from meetings.meeting import Meeting
 from meetings.people import Person
 from meetings.records import render as renderer
+from meetings.records.invitation_form import invitation_form
 from meetings.records.invitation_issue import (
     ProducedInvitation,
-    invitation_form,
     produce_pdf,
     publish_with_invitation,
     reserve_number,

@@ -21,7 +21,6 @@ documents out) nor filed through the interconnection (``filing.enqueue_filing`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,13 +30,13 @@ from sqlmodel import Session, col, select
 
 from meetings.audit import record
 from meetings.documents import DocumentStore
-from meetings.drafts import KIND_LABELS
 from meetings.errors import Conflict
-from meetings.meeting import Document, Meeting, MeetingInvitee, MeetingSite
+from meetings.meeting import Document, Meeting
 from meetings.people import Person
 from meetings.records.edxml import Organ, Signer
 from meetings.records.filing import PackageStore, enqueue_filing
-from meetings.records.forms import Agency, DocumentType, Invitation, NumberAndSymbol, Signature
+from meetings.records.forms import DocumentType, Invitation, NumberAndSymbol
+from meetings.records.invitation_form import site_ids_of
 from meetings.records.numbering import IssuedNumber, issue_number, lock_for_numbering
 from meetings.records.packaging import organ_of, package_for
 from meetings.records.render import render
@@ -158,118 +157,6 @@ def reserve_number(
 # --- 2. the form and the PDF ----------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _competence(unit: Unit) -> str:
-    """``TM. ỦY BAN NHÂN DÂN`` for a People's Committee (a collective body signs through its head)."""
-    name = _one_line(unit.name)
-    if name.lower().startswith(("ủy ban nhân dân", "uỷ ban nhân dân", "ubnd")):
-        return "TM. ỦY BAN NHÂN DÂN"
-    return ""
-
-
-def _person_line(person: Person, unit: Unit | None = None) -> str:
-    parts = [f"Đồng chí {_one_line(person.full_name)}"]
-    if person.position:
-        parts.append(_one_line(person.position))
-    if unit is not None:
-        parts.append(_one_line(unit.name))
-    return ", ".join(parts)
-
-
-def invitation_form(
-    session: Session,
-    meeting: Meeting,
-    number: IssuedNumber,
-    *,
-    tz: ZoneInfo,
-    join_link: str = "",
-    site_ids: Sequence[int] | None = None,
-    invitee_ids: Sequence[int] | None = None,
-) -> Invitation:
-    """The Giấy mời of ``meeting`` as the form wants it, from what the meeting holds — or, for a change
-    not saved yet, from ``meeting`` as it will be and the ``site_ids`` and ``invitee_ids`` it will have."""
-    assert meeting.id is not None
-    if site_ids is None:
-        site_ids = _site_ids(session, meeting.id)
-    if invitee_ids is None:
-        invitee_ids = list(
-            session.exec(select(MeetingInvitee.person_id).where(MeetingInvitee.meeting_id == meeting.id)).all()
-        )
-    unit = session.get(Unit, meeting.convening_unit_id)
-    chair = session.get(Person, meeting.chair_id)
-    assert unit is not None and chair is not None  # foreign keys
-    parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
-    sites = session.exec(
-        select(Site, Unit)
-        .join(Unit, col(Unit.id) == col(Site.unit_id))
-        .where(col(Site.id).in_(list(site_ids)))
-        .order_by(col(Site.id))
-    ).all()
-    invited_units = [u for _, u in sites if u.id != unit.id]
-    found = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(list(invitee_ids)))).all()}
-    people = [found[i] for i in invitee_ids if i in found]
-    invitees = [f"Lãnh đạo {_one_line(u.name)}" for u in _unique(invited_units)]
-    invitees += [_person_line(p) for p in people]
-    if not invitees:
-        invitees = [f"Các đơn vị, đại biểu dự họp theo chương trình của {_one_line(unit.name)}"]
-    contact = session.get(Person, meeting.contact_id) if meeting.contact_id is not None else None
-    contact_line = ""
-    if contact is not None:
-        contact_line = _person_line(contact)
-        if contact.telephone:
-            contact_line += f", điện thoại {contact.telephone}"
-        if contact.email:
-            contact_line += f", thư điện tử {contact.email}"
-    kind = KIND_LABELS.get(meeting.kind, "Họp").lower()
-    return Invitation(
-        Agency(
-            name=_one_line(unit.name),
-            abbreviation=number.agency_abbreviation,
-            code=unit.code,
-            place_name=unit.place_name or _one_line(unit.name),
-            parent_name=_one_line(parent.name) if parent is not None else "",
-        ),
-        number.number_and_symbol(),
-        number.issued_on,
-        _one_line(meeting.title),
-        invitees=invitees,
-        subject=f"{kind} {_one_line(meeting.title)}",
-        chair=_person_line(chair, unit),
-        start_at=meeting.start_at.astimezone(tz).replace(tzinfo=None),
-        end_at=meeting.end_at.astimezone(tz).replace(tzinfo=None),
-        place=_one_line(meeting.place) or f"Trực tuyến, điểm cầu chính tại {_one_line(unit.name)}",
-        online=bool(sites),
-        join_link=join_link,
-        sites=[f"{_one_line(s.name)} ({_one_line(u.name)})" for s, u in sites],
-        content=meeting.description,
-        preparation=meeting.preparation,
-        contact=contact_line,
-        signature=Signature(
-            title=_one_line(chair.position).upper() or "CHỦ TRÌ",
-            full_name=_one_line(chair.full_name),
-            competence=_competence(unit),
-        ),
-        recipients=["Như thành phần mời;", "Lưu: VT."],
-    )
-
-
-def _site_ids(session: Session, meeting_id: int) -> list[int]:
-    return list(session.exec(select(MeetingSite.site_id).where(MeetingSite.meeting_id == meeting_id)).all())
-
-
-def _unique(units: Sequence[Unit]) -> list[Unit]:
-    seen: set[int | None] = set()
-    result = []
-    for u in units:
-        if u.id not in seen:
-            seen.add(u.id)
-            result.append(u)
-    return result
-
-
 def produce_pdf(form: Invitation, signers: InvitationSigners, *, now: datetime) -> ProducedInvitation:
     """Lay out and sign the Giấy mời (blocking: weasyprint and pyHanko; call off the event loop, on the
     renderer's thread). The signer's signature first, then the agency's over its left third."""
@@ -282,7 +169,7 @@ def produce_pdf(form: Invitation, signers: InvitationSigners, *, now: datetime) 
             pdf,
             signers.signer,
             field_name="signer",
-            appearance=Appearance(form.signature.full_name, form.signature.title.capitalize(), signers.signer_image),
+            appearance=Appearance(form.signature.full_name, form.signature.title, signers.signer_image),
             slot=slot,
             reason=f"Ký ban hành giấy mời số {form.number}",
             location=form.agency.place_name,
@@ -318,7 +205,7 @@ def _recipients(session: Session, meeting: Meeting) -> list[Organ]:
     units = session.exec(
         select(Unit)
         .join(Site, col(Site.unit_id) == col(Unit.id))
-        .where(col(Site.id).in_(_site_ids(session, meeting.id)))
+        .where(col(Site.id).in_(site_ids_of(session, meeting.id)))
         .order_by(col(Unit.code))
     ).all()
     organs: dict[str, Organ] = {}

@@ -24,11 +24,11 @@ from meetings.meeting import Meeting, MeetingState
 from meetings.people import Person
 from meetings.records.filing import PackageStore
 from meetings.records.forms import Invitation
+from meetings.records.invitation_form import invitation_form
 from meetings.records.invitation_issue import (
     ProducedInvitation,
     attach_invitation,
     invitation_documents,
-    invitation_form,
     take_number,
 )
 from meetings.records.numbering import lock_for_numbering
