@@ -234,7 +234,10 @@ class Load:
         for counter in self.counters():
             counter.in_window = True
             counter.window_packets = 0
-            counter.frames.clear()  # only frames first seen in the window count
+            # Only frames first seen in the window count (``displayed`` skips the others). Frames still being
+            # assembled stay: cleared, the rest of a frame begun before the window would make a frame without
+            # its first packet — never complete, so every picture after it undecodable until a keyframe, up
+            # to a second of freeze that no loss caused.
             counter.done.clear()
         self.window = (now, now)
         self._wall_start = int(time.time() * 1_000_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from media.bench.counter import Frame, StreamCounter
-from media.bench.load import displayed
+from media.bench.load import Load, displayed
+from media.bench.peers import BenchSite
 from media.bench.runner import KEYS, median_of, percentile
 
 
@@ -109,3 +111,19 @@ def test_with_loss_toward_the_subscribers_video_keeps_flowing_and_the_longest_fr
     assert report["forwarded_streams"] == 2
     assert report["min_fps"] >= 10  # generous: the machine is shared
     assert report["longest_freeze_ms"] is not None
+
+
+async def test_a_frame_begun_before_the_window_is_not_a_freeze() -> None:
+    site = BenchSite("viewer")
+    counter = site.counters["0"] = StreamCounter("video", "viewer/0", 1, None)
+    load = Load(argparse.Namespace(url="ws://127.0.0.1:9/", token="", role="bulk"))
+    load.sites = [site]
+    counter.on_packet(0, 0, 0, b"\x90\x80\x80\x00\x00", 99.99)  # a keyframe's first packet, before the window
+    load.window_start()
+    counter.on_packet(1, 0, 1, b"\x00\x80\x80\x00\x01", 100.01)  # its last packet, in the window
+    for index in range(1, 15):  # then a picture every 1/15 s, each of one packet, none a keyframe
+        counter.on_packet(1 + index, index * 6000, 1, b"\x90\x80\x80\x00\x01", 100.0 + index / 15)
+    shown, freeze = displayed(counter, start=100.0, end=101.3)
+    assert shown == 14
+    assert freeze < 0.1
+    await site.close()
