@@ -23,6 +23,7 @@ let room = null;
 let audioOn = true;
 let videoOn = true;
 let hand = false;
+let handAgain = false;
 let screenTrack = null;
 let errorTimer = null;
 let chairing = null; // the chair's console and the sites' side of it (meetings only)
@@ -170,6 +171,12 @@ function onMessage(m) {
           if (event.detail === "connected") {
             connection("connected");
             stats.start();
+            if (handAgain) {
+              handAgain = false;
+              hand = true;
+              signal.send({ type: "hand", raised: true });
+              drawControls();
+            }
           }
         });
         call.addEventListener("lost", () => {
@@ -185,9 +192,9 @@ function onMessage(m) {
         chairing.welcome(m);
       }
       signal.send({ type: "media_state", audio: audioOn, video: videoOn });
-      if (hand) {
-        signal.send({ type: "hand", raised: true });
-      }
+      // A hand raised before a reconnection is raised again once the media is back: the server takes floor
+      // requests only from a site whose media is connected.
+      handAgain = hand;
       drawControls();
       if (room.stage === "open" || me.chair) {
         show("stage");
@@ -329,6 +336,7 @@ function wireControls() {
   });
   $("hand-toggle")?.addEventListener("click", () => {
     hand = !hand;
+    handAgain = false;
     signal?.send({ type: "hand", raised: hand });
     drawControls();
   });
