@@ -25,6 +25,7 @@ from meetings.errors import NotFound, RuleViolation, ValidationError
 from meetings.lifecycle import STATE_LABELS
 from meetings.meeting import Document, Meeting, MeetingState
 from meetings.people import Person
+from meetings.records.invitation_form import issued_invitation_number
 from meetings.viewing import get_meeting
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats
@@ -274,6 +275,13 @@ def remove_document(session: Session, actor: Person, document_id: int, store: Do
     meeting = _meeting(session, document.meeting_id)
     require_manage_meeting(actor, meeting)
     _check_open(meeting)
+    issued = issued_invitation_number(session, document)
+    if issued is not None:
+        raise RuleViolation(
+            f"Giấy mời số {issued.number_and_symbol()} đã ban hành là văn bản chính thức, không xoá được; "
+            "khi cuộc họp thay đổi, giấy mời mới được ban hành thay thế.",
+            field="file",
+        )
     sha256 = document.sha256
     try:
         record(

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from meetings.drafts import KIND_LABELS
-from meetings.meeting import Meeting, MeetingInvitee, MeetingSite
+from meetings.meeting import Document, Meeting, MeetingInvitee, MeetingSite
 from meetings.people import Person
-from meetings.records.forms import Agency, Invitation, Signature
+from meetings.records.forms import Agency, DocumentType, Invitation, NumberAndSymbol, Signature
 from meetings.records.numbering import IssuedNumber
 from meetings.units import Site, Unit
 
@@ -149,3 +149,19 @@ def _unique(units: Sequence[Unit]) -> list[Unit]:
             seen.add(u.id)
             result.append(u)
     return result
+
+
+def pdf_filename(number: NumberAndSymbol) -> str:
+    """``Giay-moi-01-GM-UBND.pdf`` (ASCII: some mail programs mangle other names)."""
+    return f"Giay-moi-{number.number_text}-{number.symbol}.pdf"
+
+
+def issued_invitation_number(session: Session, document: Document) -> IssuedNumber | None:
+    """The Giấy mời number ``document`` carries, when it is a Giấy mời giaoban issued for its meeting."""
+    query = select(IssuedNumber).where(
+        IssuedNumber.meeting_id == document.meeting_id, IssuedNumber.type_code == DocumentType.INVITATION.value
+    )
+    for number in session.exec(query).all():
+        if pdf_filename(number.number_and_symbol()) == document.filename:
+            return number
+    return None

@@ -35,8 +35,8 @@ from meetings.meeting import Document, Meeting
 from meetings.people import Person
 from meetings.records.edxml import Organ, Signer
 from meetings.records.filing import PackageStore, enqueue_filing
-from meetings.records.forms import DocumentType, Invitation, NumberAndSymbol
-from meetings.records.invitation_form import site_ids_of
+from meetings.records.forms import DocumentType, Invitation
+from meetings.records.invitation_form import pdf_filename, site_ids_of
 from meetings.records.numbering import IssuedNumber, issue_number, lock_for_numbering
 from meetings.records.packaging import organ_of, package_for
 from meetings.records.render import render
@@ -189,11 +189,6 @@ def produce_pdf(form: Invitation, signers: InvitationSigners, *, now: datetime) 
         )
         signed = True
     return ProducedInvitation(form, pdf, rendered.pages, signed)
-
-
-def pdf_filename(number: NumberAndSymbol) -> str:
-    """``Giay-moi-01-GM-UBND.pdf`` (ASCII: some mail programs mangle other names)."""
-    return f"Giay-moi-{number.number_text}-{number.symbol}.pdf"
 
 
 # --- 3. publishing with it ------------------------------------------------------------------------------

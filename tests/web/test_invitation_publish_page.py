@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from meetings.meeting import Meeting, MeetingKind, MeetingState
+from meetings.meeting import Document, Meeting, MeetingKind, MeetingState
 from meetings.records.numbering import NumberingMode, set_numbering_mode
 from meetings.scheduling import MeetingDraft, create_meeting
 from tests.web.conftest import Directory, log_in, token_for
@@ -127,3 +128,16 @@ def test_moving_a_published_meeting_issues_a_new_invitation(
     assert saved.status_code == 303, saved.text
     page = client.get(f"/meetings/{meeting_id}").text
     assert "Giay-moi-04-GM-UBND.pdf" in page and "Giay-moi-03-GM-UBND.pdf" not in page
+
+
+def test_the_issued_invitation_cannot_be_removed(client: TestClient, app: Starlette, people: Directory) -> None:
+    meeting_id = _draft(app, people, register=False)
+    log_in(client, "thuky")
+    token = token_for(client)
+    client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token})
+    with app.state.ctx.session() as session:
+        [document] = session.exec(select(Document).where(Document.meeting_id == meeting_id)).all()
+    removed = client.post(f"/meetings/{meeting_id}/documents/{document.id}/remove", data={"csrf_token": token})
+    assert removed.status_code == 409
+    assert "Giấy mời số 01/GM-UBND đã ban hành là văn bản chính thức, không xoá được" in removed.text
+    assert "Giay-moi-01-GM-UBND.pdf" in client.get(f"/meetings/{meeting_id}").text
