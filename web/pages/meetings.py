@@ -31,7 +31,6 @@ from web.pages.common import db, local_zone, now, path_id
 from web.pages.forms import number, see_other, text
 from web.pages.meeting_recordings import recording_list
 from web.pages.minutes import minutes_card
-from web.pages.meeting_recordings import recording_list
 from web.room.pages import room_card
 from web.templating import render
 
@@ -178,7 +177,6 @@ def render_meeting_page(
         context["recordings"] = recording_list(session, meeting, now())
         # The minutes and the conclusion notice, with its deadline (web.pages.minutes).
         context["minutes_card"] = minutes_card(session, person, meeting, local_zone(request))
-        context["recordings"] = recording_list(session, meeting, now())
     context["errors"] = errors or {}
     context["reason"] = text(request, "reason") if request.method == "POST" else ""
     return render(request, "meetings/detail.html", context, status_code=status_code)
