@@ -298,9 +298,9 @@ _STOCK_ESTIMATOR: Any = getattr(aiortc.rtcrtpreceiver, "RemoteBitrateEstimator")
 class _LazyEstimator:
     """aiortc's receive-side bandwidth estimator, built only if a stock receiver ever uses it.
 
-    Every video ``RTCRtpReceiver`` builds one in its constructor, and its 1000-bucket rate counter made
-    up a third of the CPU of answering an offer (6 ms per video m-line): 11 sites joining at once, or 50
-    subscribers, waited for it. The server's receivers never start, so never call it.
+    Every video ``RTCRtpReceiver`` builds one in its constructor: a 1000-bucket rate counter, so 11 000
+    long-lived objects per all-to-all participant (and the collections they trigger) that the server never
+    uses, as its receivers never start. Median CPU of answering an all-to-all offer: 36 -> 28 ms.
     """
 
     __slots__ = ("_real",)
