@@ -230,6 +230,8 @@ def participant_stats(p: Participant) -> dict[str, Any]:
     """A participant's figures, as the control API reports them."""
     return {
         "state": p.state,
+        # From the join request to the transport up, as the server saw it (None: not yet).
+        "connected_ms": None if p.connected_at is None else round((p.connected_at - p.joined_at) * 1000),
         "paused": sorted(p.paused),
         "bytes_received": p.bytes_received,
         "bytes_sent": p.bytes_sent,

@@ -256,6 +256,7 @@ async def server_diagnostics(server: MediaProcess) -> dict[str, Any]:
     finally:
         await client.close()
     tracks = [t for p in stats.values() for t in p["tracks"].values() if t["kind"] == "video"]
+    connected = sorted(p["connected_ms"] for p in stats.values() if p.get("connected_ms") is not None)
     slots = [s for p in stats.values() for s in p["slots"].values() if s["kind"] == "video"]
     return {
         "keyframe_requests": sum(t["keyframe_requests"] for t in tracks),
@@ -263,6 +264,8 @@ async def server_diagnostics(server: MediaProcess) -> dict[str, Any]:
         "upstream_lost": sum(t["lost"] for t in tracks),
         "retransmits": sum(s["retransmits"] for s in slots),
         "dropped": sum(sum(p["dropped"].values()) for p in stats.values()),
+        # The server's side of the first-frame steps: from each join request to the transport up.
+        "server_connected_ms": {"median": connected[len(connected) // 2], "max": connected[-1]} if connected else None,
         # Packets that took aiortc's own receive path instead of the direct read (since the start).
         "stock_path_packets": inspected.get("stock_path_packets"),
         # Garbage collections by generation since the start, their total and longest time.
