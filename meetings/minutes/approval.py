@@ -25,6 +25,7 @@ from meetings.meeting import Meeting, MeetingState
 from meetings.minutes.content import MinutesContent
 from meetings.minutes.editing import can_approve_minutes
 from meetings.minutes.facts import MinutesFacts, gather_facts
+from meetings.minutes.filed_with import minutes_attachments
 from meetings.minutes.forms import minutes_form
 from meetings.minutes.issuing import (
     IssueServices,
@@ -164,6 +165,9 @@ def _issue(
         document = store_file_and_mail(
             session, meeting=meeting, form=form, signed=signed, kind="minutes", signer=chair, actor_id=actor.id,
             services=services, now=now,
+            attachments=[] if meeting.confidential else minutes_attachments(
+                session, meeting, services.tz, services.base_url
+            ),
         )  # fmt: skip
         assert document.id is not None and minutes.id is not None
         if not attach_once(session, MinutesRecord, minutes.id, document.id):

@@ -10,6 +10,7 @@ refuses to attach a second PDF when a concurrent retry got there first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from meetings.meeting_mail import RecordAttachment, RecordMail, enqueue_record_m
 from meetings.minutes.signers import SigningKey, SigningKeys
 from meetings.people import Person
 from meetings.records import render as renderer
-from meetings.records.edxml import Signer
+from meetings.records.edxml import Attachment, Signer
 from meetings.records.filing import PackageStore, enqueue_filing
 from meetings.records.fonts import FontMissing, official_font
 from meetings.records.forms import OfficialDocument
@@ -42,6 +43,8 @@ class IssueServices:
     documents: DocumentStore
     packages: PackageStore
     tz: ZoneInfo
+    # Where the service is reached: the links to recordings filed beside the minutes.
+    base_url: str = ""
 
 
 class CannotRender(DomainError):
@@ -135,9 +138,11 @@ def store_file_and_mail(
     actor_id: int | None,
     services: IssueServices,
     now: datetime,
+    attachments: Sequence[Attachment] = (),
 ) -> Document:
     """Keep the signed PDF as a document of the meeting, enqueue its filing (not for a confidential
-    meeting) and its mail to the meeting's recipients; the caller commits."""
+    meeting), with ``attachments`` beside the PDF in the package, and its mail to the meeting's recipients; the
+    caller commits."""
     assert meeting.id is not None
     name = file_name(form)
     sha256 = services.documents.put(signed.pdf)
@@ -162,6 +167,7 @@ def store_file_and_mail(
             signer=Signer(competence="", position=signer.position, full_name=signer.full_name),
             pages=signed.pages,
             now=now,
+            attachments=attachments,
         )
         enqueue_filing(session, meeting=meeting, package=package, store=services.packages, purpose=kind)
     enqueue_record_mail(

@@ -70,6 +70,7 @@ def issue_services(request: Request) -> IssueServices:
         documents=document_store(settings),
         packages=package_store(settings),
         tz=local_zone(request),
+        base_url=settings.base_url,
     )
 
 
