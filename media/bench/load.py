@@ -102,17 +102,20 @@ class Load:
         )
 
     async def set_slots(self, site: BenchSite, index: int) -> None:
-        # Every site's tracks are negotiated in the same order: video "0", audio "1".
+        # Every site's tracks are negotiated in the same order: video "0", audio "1". The requests are
+        # independent of each other, so they go at once (the server handles requests concurrently).
+        pairs: list[tuple[str, int, str]] = []
         if self.args.scenario == "fanout":
             if index > 0:
-                await self.client.set_slot(ROOM, site.name, site.slots("video")[0], site_name(0), "0")
-                await self.client.set_slot(ROOM, site.name, site.slots("audio")[0], site_name(0), "1")
-            return
-        others = [i for i in range(self.args.sites) if i != index]
-        for slot, other in zip(site.slots("video"), others, strict=True):
-            await self.client.set_slot(ROOM, site.name, slot, site_name(other), "0")
-        for slot, other in zip(site.slots("audio"), self.audio_sources(index), strict=True):
-            await self.client.set_slot(ROOM, site.name, slot, site_name(other), "1")
+                pairs = [(site.slots("video")[0], 0, "0"), (site.slots("audio")[0], 0, "1")]
+        else:
+            others = [i for i in range(self.args.sites) if i != index]
+            pairs = [(slot, other, "0") for slot, other in zip(site.slots("video"), others, strict=True)]
+            audio = zip(site.slots("audio"), self.audio_sources(index), strict=True)
+            pairs += [(slot, other, "1") for slot, other in audio]
+        await asyncio.gather(
+            *(self.client.set_slot(ROOM, site.name, slot, site_name(other), track) for slot, other, track in pairs)
+        )
 
     # The replaying publishers send from one loop, not one task each: cheaper, and all on the same beat.
     async def pump(self) -> None:
@@ -162,9 +165,8 @@ class Load:
             await self.subscribe_site(site, subscribe_as)
 
     async def subscribe_bulk(self) -> None:
-        for site, index in zip(self.sites, self.indexes, strict=True):
-            if "slots_set" not in site.steps:
-                await self.subscribe_site(site, index)
+        pairs = zip(self.sites, self.indexes, strict=True)
+        await asyncio.gather(*(self.subscribe_site(s, i) for s, i in pairs if "slots_set" not in s.steps))
 
     async def subscribe_site(self, site: BenchSite, index: int) -> None:
         site.steps["slots_asked"] = time.monotonic()
