@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     signing_agency_p12: Path | None = None
     signing_agency_passphrase: str = ""
     signing_seal_image: Path | None = None
+    # Trusted root certificates (PEM/DER files; a JSON list) for checking the signatures shown on the meeting
+    # page (web/signature_status.py). In the test and development environments the demo CA is added.
+    signing_trust_roots: list[Path] = Field(default_factory=list)
     # Media server (its own process); empty means started by the app.
     media_url: str = ""
     join_token_minutes: int = 24 * 60

@@ -22,9 +22,10 @@ from meetings.people import Person
 from meetings.records.fonts import FontMissing
 from meetings.records.numbering import NumberingMode, numbering_mode
 from meetings.units import Unit
+from meetings.viewing import MeetingDetail
 from meetings.workdays import list_holidays, list_makeup_days, load_calendar
 from web.auth import require_person
-from web.context import ctx
+from web.context import ctx, document_store
 from web.i18n import translate
 from web.invitation_publish import publish_meeting_with_invitation
 from web.pages.common import db, local_zone, now, path_id
@@ -32,6 +33,7 @@ from web.pages.forms import number, see_other, text
 from web.pages.meeting_recordings import recording_list
 from web.pages.minutes import minutes_card
 from web.room.pages import room_card
+from web.signature_status import document_signatures
 from web.templating import render
 
 
@@ -177,6 +179,12 @@ def render_meeting_page(
         context["recordings"] = recording_list(session, meeting, now())
         # The minutes and the conclusion notice, with its deadline (web.pages.minutes).
         context["minutes_card"] = minutes_card(session, person, meeting, local_zone(request))
+    # Each signed PDF's signatures, checked once per document (web.signature_status); this handler runs in a
+    # worker thread, so the check does not hold up the event loop.
+    settings = ctx(request).settings
+    detail = context["detail"]
+    assert isinstance(detail, MeetingDetail)
+    context["signatures"] = document_signatures(settings, document_store(settings), detail.documents)
     context["errors"] = errors or {}
     context["reason"] = text(request, "reason") if request.method == "POST" else ""
     return render(request, "meetings/detail.html", context, status_code=status_code)
