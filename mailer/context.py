@@ -49,8 +49,8 @@ class MeetingContext:
     """Everything the invitation, update, cancellation and reminder templates show.
 
     Times are timezone-aware; they are shown in ``timezone``. ``site_name`` and ``join_url`` are the
-    recipient's own site and its link. ``changes`` (update) and ``reason`` (cancellation) are written
-    by the caller; ``starts_in`` is the reminder's lead time.
+    recipient's own site and its link. ``changes`` (update) and ``reason`` (cancellation; the chair's note
+    on a deputy) are written by the caller; ``starts_in`` is the reminder's lead time.
     """
 
     title: str
@@ -77,6 +77,9 @@ class MeetingContext:
     changes: Sequence[str] = ()
     reason: str = ""
     starts_in: timedelta | None = None
+    deputy: Contact | None = None
+    """The deputy proposed (deputy mail), and whether the chair accepted them."""
+    deputy_accepted: bool = False
 
 
 class RecordKind(StrEnum):
@@ -108,7 +111,7 @@ class RecordContext:
     confidential: bool = False
 
 
-_NESTED: dict[str, type[Any]] = {"chair": Contact, "contact": Contact, "signer": Contact}
+_NESTED: dict[str, type[Any]] = {"chair": Contact, "contact": Contact, "signer": Contact, "deputy": Contact}
 _NESTED_LISTS: dict[str, type[Any]] = {"agenda": AgendaEntry, "documents": DocumentLink}
 
 T = TypeVar("T")

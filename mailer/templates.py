@@ -40,6 +40,8 @@ class MailKind(StrEnum):
     REMINDER = "reminder"
     RECORD = "record"
     """Minutes, conclusion notice or another record circulated after the meeting."""
+    DEPUTY = "deputy"
+    """The chair's decision on the deputy a unit proposed to send in its place."""
 
 
 @dataclass(frozen=True)

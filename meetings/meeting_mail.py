@@ -59,6 +59,7 @@ class MailPurpose(StrEnum):
     CANCELLATION = "cancellation"
     REMINDER = "reminder"
     RECORD = "record"
+    DEPUTY = "deputy"
 
 
 class MeetingChange(StrEnum):
@@ -165,6 +166,37 @@ def enqueue_meeting_mail(
         )
         for purpose, recipient, extra in plan
     ]
+
+
+def enqueue_deputy_mail(
+    session: Session,
+    meeting: Meeting,
+    respondent: str,
+    *,
+    reply_id: int,
+    deputy_name: str,
+    deputy_position: str,
+    accepted: bool,
+    note: str,
+    decided_at: datetime,
+) -> OutboxItem | None:
+    """Tell the unit (``respondent``: ``site:<id>`` / ``person:<id>``) that proposed a deputy what the chair
+    decided; the caller commits. Each decision is its own mail: a changed decision is mailed again."""
+    recipient = current_recipient(session, respondent)
+    if recipient is None:
+        return None
+    deputy = {"name": deputy_name, "position": deputy_position, "unit": "", "phone": "", "email": ""}
+    return _enqueue_mail(
+        session,
+        meeting,
+        MailPurpose.DEPUTY,
+        recipient,
+        meeting_snapshot(session, meeting),
+        key=f"mail:deputy:{meeting.id}:{reply_id}:{decided_at.isoformat()}",
+        deputy=deputy,
+        deputy_accepted=accepted,
+        reason=note,
+    )
 
 
 # Reminders -----------------------------------------------------------------------------------------------

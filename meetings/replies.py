@@ -18,6 +18,7 @@ from sqlmodel import Column, Field, Session, SQLModel, UniqueConstraint, col, se
 from meetings.audit import record
 from meetings.errors import Forbidden, NotFound, RuleViolation, ValidationError
 from meetings.meeting import Meeting, MeetingInvitee, MeetingSite, MeetingState
+from meetings.meeting_mail import enqueue_deputy_mail
 from meetings.people import Person
 from meetings.text import refuse_nul
 from meetings.types import UTCDateTime, utcnow
@@ -180,7 +181,7 @@ def record_reply(
 def decide_deputy(
     session: Session, actor: Person, reply_id: int, *, accept: bool, note: str = "", now: datetime | None = None
 ) -> InvitationReply:
-    """The chair accepts or refuses a deputy."""
+    """The chair accepts or refuses a deputy; the unit that proposed them is mailed the decision."""
     reply = session.get(InvitationReply, reply_id)
     if reply is None:
         raise NotFound(f"Không tìm thấy trả lời (mã {reply_id}).")
@@ -203,6 +204,18 @@ def decide_deputy(
         respondent=reply.respondent,
         deputy=reply.deputy_name,
         decision=reply.decision,
+    )
+    assert reply.id is not None
+    enqueue_deputy_mail(
+        session,
+        meeting,
+        reply.respondent,
+        reply_id=reply.id,
+        deputy_name=reply.deputy_name,
+        deputy_position=reply.deputy_position,
+        accepted=accept,
+        note=reply.decision_note,
+        decided_at=reply.decided_at,
     )
     session.commit()
     return reply

@@ -42,6 +42,7 @@ _KINDS = {
     MailPurpose.CANCELLATION: MailKind.CANCELLATION,
     MailPurpose.REMINDER: MailKind.REMINDER,
     MailPurpose.RECORD: MailKind.RECORD,
+    MailPurpose.DEPUTY: MailKind.DEPUTY,
 }
 _CALENDAR = {
     MailPurpose.INVITATION: CalendarMethod.REQUEST,
@@ -255,6 +256,8 @@ class MailComposer:
             changes=changes,
             reason=data.get("reason", ""),
             starts_in=timedelta(minutes=lead) if lead else None,
+            deputy=_contact(data["deputy"]) if data.get("deputy") else None,
+            deputy_accepted=bool(data.get("deputy_accepted")),
         )
 
     def _record_context(

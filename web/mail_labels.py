@@ -11,6 +11,7 @@ PURPOSE_NAMES: dict[str, str] = {
     "cancellation": N_("Thông báo huỷ"),
     "reminder": N_("Nhắc lịch họp"),
     "record": N_("Văn bản sau cuộc họp"),
+    "deputy": N_("Ý kiến về người dự thay"),
 }
 
 STATUS_NAMES: dict[str, str] = {
