@@ -13,9 +13,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from meetings.meeting import Document, MeetingKind
+from meetings.minutes.tables import MinutesRecord
 from meetings.records.demo_pki import DemoCertificateAuthority
 from meetings.records.signing import Appearance, Pkcs12Credential, sign_pdf
 from meetings.scheduling import MeetingDraft, create_meeting
+from tests.minutes.world import ended_meeting
 from tests.web.conftest import Directory, log_in, token_for
 from web.context import document_store
 from web.signature_status import CACHE
@@ -140,3 +142,30 @@ def test_the_english_page_says_it_in_english(client: TestClient, app: Starlette,
     assert chosen.status_code == 303
     block = _signatures_block(client.get(f"/meetings/{meeting_id}").text, "Giay-moi-01-GM-UBND.pdf")
     assert block.count("Valid signature, trusted certificate.") == 2
+
+
+def test_the_approved_minutes_show_the_secretarys_the_chairs_and_the_agencys_signatures(
+    client: TestClient, app: Starlette, people: Directory
+) -> None:
+    ended = ended_meeting(app, people)
+    mid = ended.meeting_id
+    log_in(client, "thuky")
+    content = {"items": {str(ended.items[0]): "Báo cáo.", str(ended.items[1]): "Thống nhất."}, "conclusions": "Xong."}
+    saved = client.post(
+        f"/meetings/{mid}/minutes/save",
+        json={"base_version": 0, "content": content},
+        headers={"X-CSRF-Token": token_for(client)},
+    )
+    assert saved.status_code == 200, saved.text
+    log_in(client, "chutich")
+    approved = client.post(f"/meetings/{mid}/minutes/approve", data={"csrf_token": token_for(client), "version": "1"})
+    assert approved.status_code == 200, approved.text
+    with app.state.ctx.session() as session:
+        minutes = session.exec(select(MinutesRecord).where(MinutesRecord.meeting_id == mid)).one()
+        document = session.get(Document, minutes.document_id)
+        assert document is not None
+        filename = document.filename
+    block = _signatures_block(client.get(f"/meetings/{mid}").text, filename)
+    assert block.count(VALID) == 3
+    signers = re.findall(r'<strong class="signer">([^<]+)</strong>', block)
+    assert signers == ["Pờ Thị Thư", "Lò Văn Chủ", "UBND huyện Mường Tè"]
