@@ -18,8 +18,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ log = logging.getLogger("giaoban.records")
 RECHECK_AFTER = 6 * 3600.0
 """Seconds a result is kept: trust can lapse (an expired certificate) though the bytes cannot change."""
 MAX_ENTRIES = 512
+
+Key = tuple[str, tuple[bytes, ...]]
+"""A document's sha256 and the sha256 of each trusted root."""
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,17 @@ def trust_roots(settings: Settings) -> list[Any]:
 
 class CheckCache:
     """Results by (sha256, roots); least recently used first out. Thread-safe: the pages run in threads.
-    Two requests for an unchecked document may both check it; the second result simply replaces the first."""
+    Requests for a document being checked wait for that check (:meth:`get_or_check`) instead of checking it
+    again — many sites open the meeting page at once when the Giấy mời arrives."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES, recheck_after: float = RECHECK_AFTER) -> None:
-        self._entries: OrderedDict[tuple[str, tuple[bytes, ...]], tuple[float, ShownDocument]] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[float, ShownDocument]] = OrderedDict()
         self._lock = threading.Lock()
+        self._checking: dict[Key, threading.Lock] = {}
         self.max_entries = max_entries
         self.recheck_after = recheck_after
 
-    def get(self, key: tuple[str, tuple[bytes, ...]]) -> ShownDocument | None:
+    def get(self, key: Key) -> ShownDocument | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or time.monotonic() - entry[0] > self.recheck_after:
@@ -106,12 +112,29 @@ class CheckCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: tuple[str, tuple[bytes, ...]], shown: ShownDocument) -> None:
+    def put(self, key: Key, shown: ShownDocument) -> None:
         with self._lock:
             self._entries[key] = (time.monotonic(), shown)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    def get_or_check(self, key: Key, check: Callable[[], ShownDocument | None]) -> ShownDocument | None:
+        """The kept result, else ``check()``'s (kept unless None), run once at a time per key."""
+        result = self.get(key)
+        if result is not None:
+            return result
+        with self._lock:
+            checking = self._checking.setdefault(key, threading.Lock())
+        with checking:
+            result = self.get(key)  # checked by the request we waited for
+            if result is None:
+                result = check()
+                if result is not None:
+                    self.put(key, result)
+        with self._lock:
+            self._checking.pop(key, None)
+        return result
 
     def clear(self) -> None:
         with self._lock:
@@ -123,6 +146,15 @@ CACHE = CheckCache()
 
 def is_pdf(document: Document) -> bool:
     return document.content_type == "application/pdf" or document.filename.lower().endswith(".pdf")
+
+
+def _check(store: DocumentStore, document: Document, roots: list[Any]) -> ShownDocument | None:
+    try:
+        data = store.read(document.sha256)
+    except OSError:
+        log.warning("document %s: stored file missing, signatures not checked", document.id)
+        return None
+    return _shown(check_signatures(data, roots))
 
 
 def document_signatures(
@@ -137,17 +169,8 @@ def document_signatures(
     roots_key = tuple(sorted(root.sha256 for root in roots))
     shown: dict[int, ShownDocument] = {}
     for document in pdfs:
-        key = (document.sha256, roots_key)
-        result = cache.get(key)
-        if result is None:
-            try:
-                data = store.read(document.sha256)
-            except OSError:
-                log.warning("document %s: stored file missing, signatures not checked", document.id)
-                continue
-            result = _shown(check_signatures(data, roots))
-            cache.put(key, result)
-        if result.signatures or result.unreadable:
+        result = cache.get_or_check((document.sha256, roots_key), partial(_check, store, document, roots))
+        if result is not None and (result.signatures or result.unreadable):
             assert document.id is not None
             shown[document.id] = result
     return shown

@@ -4,6 +4,8 @@ whether it holds — checked against the demo CA (test environment) and kept per
 from __future__ import annotations
 
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +22,7 @@ from meetings.scheduling import MeetingDraft, create_meeting
 from tests.minutes.world import ended_meeting
 from tests.web.conftest import Directory, log_in, token_for
 from web.context import document_store
-from web.signature_status import CACHE
+from web.signature_status import CACHE, CheckCache, ShownDocument
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 VALID = "Chữ ký hợp lệ, chứng thư số được tin cậy."
@@ -169,3 +171,24 @@ def test_the_approved_minutes_show_the_secretarys_the_chairs_and_the_agencys_sig
     assert block.count(VALID) == 3
     signers = re.findall(r'<strong class="signer">([^<]+)</strong>', block)
     assert signers == ["Pờ Thị Thư", "Lò Văn Chủ", "UBND huyện Mường Tè"]
+
+
+def test_a_document_being_checked_is_checked_once_for_requests_arriving_together() -> None:
+    cache = CheckCache()
+    runs: list[int] = []
+    shown = ShownDocument([])
+
+    def check() -> ShownDocument:
+        runs.append(1)
+        time.sleep(0.2)  # as pyHanko would take
+        return shown
+
+    key = ("ab" * 32, ())
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: cache.get_or_check(key, check), range(8)))
+    assert runs == [1] and all(r is shown for r in results)
+    stale = CheckCache(recheck_after=0.0)
+    stale.get_or_check(key, check)
+    time.sleep(0.01)
+    stale.get_or_check(key, check)
+    assert len(runs) == 3  # trust depends on the day: an old result is checked again
