@@ -103,6 +103,12 @@ function lobby() {
   $("auto-open").checked = Boolean(room?.auto_open);
 }
 
+// The chair goes straight into the room; until the meeting is opened the sites wait, so say so and offer
+// the button that the lobby would have shown.
+function drawStageOpen() {
+  $("stage-open").hidden = !me?.chair || room?.kind !== "meeting" || room?.stage !== "lobby";
+}
+
 // ---------- joining ----------
 
 async function postCheck() {
@@ -196,6 +202,7 @@ function onMessage(m) {
       // requests only from a site whose media is connected.
       handAgain = hand;
       drawControls();
+      drawStageOpen();
       if (room.stage === "open" || me.chair) {
         show("stage");
         negotiate();
@@ -205,6 +212,7 @@ function onMessage(m) {
       break;
     case "opened":
       room = m.room;
+      drawStageOpen();
       if (app.dataset.stage === "lobby") {
         show("stage");
         negotiate();
@@ -212,6 +220,7 @@ function onMessage(m) {
       break;
     case "room":
       room = m.room;
+      drawStageOpen();
       $("auto-open").checked = Boolean(room.auto_open);
       break;
     case "answer":
@@ -344,6 +353,7 @@ function wireControls() {
   $("leave-button").addEventListener("click", () => finish(texts.left, true));
   $("rejoin-button").addEventListener("click", () => location.reload());
   $("open-button").addEventListener("click", () => signal?.send({ type: "chair", action: "open" }));
+  $("stage-open-button").addEventListener("click", () => signal?.send({ type: "chair", action: "open" }));
   $("auto-open").addEventListener("change", (event) =>
     signal?.send({ type: "chair", action: "auto_open", value: event.target.checked }),
   );
