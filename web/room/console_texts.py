@@ -73,6 +73,9 @@ CONSOLE_TEXTS = {
     "rc_need_headcount": N_("Hãy ghi số người dự tại điểm cầu."),
     # Votes.
     "vote_option": N_("Phương án %(n)s"),
+    "vote_yes": N_("Tán thành"),
+    "vote_no": N_("Không tán thành"),
+    "vote_abstain": N_("Không có ý kiến"),
     "vote_answered": N_("Đã trả lời: %(n)s"),
     "vote_need_question": N_("Hãy nhập nội dung cần biểu quyết."),
     "vote_need_options": N_("Cần từ 2 đến 10 phương án."),

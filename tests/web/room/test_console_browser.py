@@ -190,6 +190,9 @@ def test_the_agenda_a_vote_the_roll_call_and_a_co_chair_through_the_pages(
     chair.click(".console-tab[data-tab='vote']")
     chair.fill("#vote-question", "Thông qua phương án sơ tán dân vùng trũng?")
     options = chair.locator(".vote-option-input")
+    # The usual three answers come filled in; the chair may change them.
+    for i, usual in enumerate(("Tán thành", "Không tán thành", "Không có ý kiến")):
+        expect(options.nth(i)).to_have_value(usual)
     options.nth(0).fill("Tán thành")
     options.nth(1).fill("Không tán thành")
     options.nth(2).fill("Xin ý kiến thêm")

@@ -30,8 +30,10 @@ export class Votes {
     this.canAnswer = { site: false, person: false };
     const inputs = $("vote-option-inputs");
     if (inputs) {
-      for (let i = 0; i < 3; i += 1) {
-        this.addOption();
+      // The usual three answers of a council vote, already filled in: the chair edits them if need be
+      // (empty boxes with "Option 1" placeholders looked filled in and were refused).
+      for (const value of [texts.vote_yes, texts.vote_no, texts.vote_abstain]) {
+        this.addOption(value);
       }
       $("vote-add-option").addEventListener("click", () => this.addOption());
       $("vote-form").addEventListener("submit", (event) => {
@@ -48,7 +50,7 @@ export class Votes {
 
   // ---------- the chair asks ----------
 
-  addOption() {
+  addOption(value = "") {
     const inputs = $("vote-option-inputs");
     if (inputs.children.length >= MAX_OPTIONS) {
       return;
@@ -57,6 +59,7 @@ export class Votes {
     const input = element("input", "vote-option-input");
     input.maxLength = 200;
     input.autocomplete = "off";
+    input.value = value;
     input.placeholder = fill(this.texts.vote_option, { n: inputs.children.length + 1 });
     input.setAttribute("aria-label", input.placeholder);
     item.append(input);
