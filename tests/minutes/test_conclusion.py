@@ -52,7 +52,9 @@ def test_the_notice_is_drafted_from_the_minutes_issued_and_filed(
     started = client.post(f"/meetings/{mid}/conclusion/start", data={"csrf_token": token}, follow_redirects=True)
     assert started.status_code == 200
     assert "Sơ tán dân vùng trũng trước 17 giờ." in started.text
-    due = conclusion_due(WorkCalendar(), ended.start.astimezone(HANOI).date())
+    # Counted from the day the meeting ended (two hours after its start: past midnight in Hà Nội when the test
+    # runs late in the day); conclusion_due itself is checked by hand in the tests above.
+    due = conclusion_due(WorkCalendar(), (ended.start + timedelta(hours=2)).astimezone(HANOI).date())
     assert f"{due:%d/%m/%Y}" in started.text
     # The chair's office edits it.
     edited = client.post(
