@@ -197,6 +197,8 @@ def test_documents_upload_download_and_refusal(client: TestClient, people: Direc
     page = client.get(f"/meetings/{meeting_id}").text
     match = re.search(rf'href="/meetings/{meeting_id}/documents/(\d+)">Báo cáo tuần.pdf<', page)
     assert match
+    # A 20-byte file is not shown as empty ("0 KB"): sizes round up.
+    assert re.search(r'Báo cáo tuần.pdf</a>\s*<span class="muted small nowrap">1 KB</span>', page)
     download = client.get(f"/meetings/{meeting_id}/documents/{match.group(1)}")
     assert download.status_code == 200
     assert download.content == pdf
