@@ -9,7 +9,7 @@ from sqlmodel import Session, col, or_, select
 
 from meetings.access import can_view_meeting, is_administrator, require_view_meeting
 from meetings.errors import NotFound
-from meetings.meeting import AgendaItem, Document, Meeting, MeetingInvitee, MeetingSite
+from meetings.meeting import AgendaItem, Document, Meeting, MeetingInvitee, MeetingSite, MeetingState
 from meetings.people import Person
 from meetings.units import Site, Unit
 
@@ -101,17 +101,24 @@ def meeting_detail(session: Session, meeting: Meeting) -> MeetingDetail:
     )
 
 
+OVER_STATES = frozenset({MeetingState.ENDED, MeetingState.MINUTES_APPROVED, MeetingState.FILED})
+
+
 def list_meetings(session: Session, actor: Person, *, upcoming: bool | None, now: datetime) -> list[Meeting]:
     """The meetings ``actor`` may see.
 
-    ``upcoming=True``: not yet over (planned end at or after ``now``), soonest first; ``False``: over,
-    latest first; ``None``: all, in order of start.
+    ``upcoming=True``: not yet over (planned end at or after ``now``, and not ended by the chair earlier),
+    soonest first; ``False``: over, latest first; ``None``: all, in order of start.
     """
     query = select(Meeting)
+    # A meeting the chair has ended is over even before its planned end: not "upcoming" any more.
+    ended = col(Meeting.state).in_(OVER_STATES)
     if upcoming is True:
-        query = query.where(col(Meeting.end_at) >= now).order_by(col(Meeting.start_at), col(Meeting.id))
+        query = query.where(col(Meeting.end_at) >= now, ~ended).order_by(col(Meeting.start_at), col(Meeting.id))
     elif upcoming is False:
-        query = query.where(col(Meeting.end_at) < now).order_by(col(Meeting.start_at).desc(), col(Meeting.id).desc())
+        query = query.where(or_(col(Meeting.end_at) < now, ended)).order_by(
+            col(Meeting.start_at).desc(), col(Meeting.id).desc()
+        )
     else:
         query = query.order_by(col(Meeting.start_at), col(Meeting.id))
     if not is_administrator(actor):

@@ -292,6 +292,25 @@ def test_only_the_convening_units_managers_may_change_a_meeting(session: Session
     assert publish_meeting(session, world.person("admin"), mid, now=NOW, tz=HANOI).state == MeetingState.PUBLISHED
 
 
+def test_a_meeting_ended_before_its_planned_end_is_past_not_upcoming(session: Session, world: World) -> None:
+    chair = world.person("chair_d")
+    meeting = create_meeting(session, chair, briefing(world), tz=HANOI)  # planned 08:00-11:00, 9 March
+    mid = meeting.id
+    assert mid is not None
+    publish_meeting(session, chair, mid, now=NOW, tz=HANOI)
+    start_meeting(session, chair, mid, now=local(2026, 3, 9, 8))
+    during = local(2026, 3, 9, 9, 30)
+
+    def titles(upcoming: bool) -> list[str]:
+        return [m.title for m in list_meetings(session, chair, upcoming=upcoming, now=during)]
+
+    assert titles(upcoming=True) == ["Giao ban tháng 3"]
+    assert titles(upcoming=False) == []
+    end_meeting(session, chair, mid, now=during)
+    assert titles(upcoming=True) == []
+    assert titles(upcoming=False) == ["Giao ban tháng 3"]
+
+
 def test_who_sees_which_meeting(session: Session, world: World) -> None:
     chair = world.person("chair_d")
     published = create_meeting(session, chair, briefing(world), tz=HANOI)
