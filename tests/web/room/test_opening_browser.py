@@ -32,8 +32,11 @@ def test_the_chair_in_the_room_opens_the_meeting_for_the_waiting_sites(
     banner = chair.locator("#stage-open")
     expect(banner).to_be_visible(timeout=20_000)
     expect(banner).to_contain_text("Cuộc họp chưa mở: các điểm cầu đang ở phòng chờ.")
+    # The chair gives the floor; it has no button to ask for it.
+    expect(chair.locator("#hand-toggle")).to_be_hidden()
     chair.click("#stage-open-button")
 
     expect(site.locator("#stage")).to_be_visible(timeout=20_000)
     expect(site.locator("#lobby")).to_be_hidden()
+    expect(site.locator("#hand-toggle")).to_be_visible()
     expect(banner).to_be_hidden(timeout=20_000)

@@ -84,6 +84,8 @@ function drawControls() {
   label($("mic-toggle"), audioOn, texts.mute, texts.unmute);
   label($("camera-toggle"), videoOn, texts.camera_stop, texts.camera_start);
   if ($("hand-toggle")) {
+    // The chair gives the floor and speaks at will: asking for the floor is for the sites.
+    $("hand-toggle").hidden = Boolean(me?.chair);
     $("hand-toggle").textContent = hand ? texts.lower_hand : texts.raise_hand;
     $("hand-toggle").setAttribute("aria-pressed", String(hand));
   }
