@@ -17,7 +17,7 @@ from meetings import db
 from meetings.accounts import authenticate, password_hasher, person_for_token
 from meetings.people import Person
 from meetings.units import Unit
-from web.cli import EXIT_BROKEN_PIPE, main, reader_gone
+from web.cli import EXIT_BROKEN_PIPE, base_url_warning, main, reader_gone
 
 GOOD_CSV = """type,code,name,level,parent,unit,username,full_name,roles
 unit,000.00.05.H37,UBND huyện Ngọc Khê,district,,,,,
@@ -181,3 +181,16 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         os.close(write_end)
     assert done.returncode == EXIT_BROKEN_PIPE == 141
     assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr, done.stderr.decode()
+
+
+def test_serve_warns_when_the_links_it_writes_would_not_reach_it() -> None:
+    # The default base URL with the service started on another port: every mailed link is dead.
+    warning = base_url_warning("http://127.0.0.1:8000", 8123)
+    assert warning == (
+        "warning: GIAOBAN_BASE_URL is http://127.0.0.1:8000 but the service listens on port 8123: the links in "
+        "invitation mails and on the meeting pages will not reach it; set GIAOBAN_BASE_URL"
+    )
+    assert base_url_warning("http://localhost:8123/", 8123) is None
+    assert base_url_warning("http://localhost", 80) is None
+    # Behind a reverse proxy the public address has its own port: nothing to say.
+    assert base_url_warning("https://giaoban.ngockhe.gov.vn", 8000) is None

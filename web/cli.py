@@ -8,6 +8,7 @@ import select
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError as SettingsError
 
@@ -25,6 +26,27 @@ def _settings() -> Settings:
         raise UsageError(f"invalid settings: {exc.errors()[0]['msg']}") from exc
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def base_url_warning(base_url: str, port: int) -> str | None:
+    """Why the links giaoban writes (mails, join links) would not reach this server, if they would not.
+
+    Only a loopback base URL on another port is surely wrong: behind a reverse proxy the public address
+    rightly has a port of its own.
+    """
+    url = urlsplit(base_url)
+    if url.hostname not in LOOPBACK_HOSTS:
+        return None
+    url_port = url.port or (443 if url.scheme == "https" else 80)
+    if url_port == port:
+        return None
+    return (
+        f"warning: GIAOBAN_BASE_URL is {base_url} but the service listens on port {port}: the links in "
+        f"invitation mails and on the meeting pages will not reach it; set GIAOBAN_BASE_URL"
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -32,6 +54,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.room import protocol
 
     settings = _settings()
+    if warning := base_url_warning(settings.base_url, args.port):
+        print(f"giaoban: {warning}", file=sys.stderr)
     app = create_app(settings)
     ssl: dict[str, str] = {}
     if settings.tls_certfile and settings.tls_keyfile:
