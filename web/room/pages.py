@@ -30,6 +30,13 @@ from web.room.console_texts import CONSOLE_TEXTS
 from web.room.tokens import FORGED, JoinGrant, JoinRefused, join_link, person_token, read_token, rehearsal_token
 from web.templating import render
 
+# The domain's refusals to let anyone into a room (meetings.rooms.check_joinable), named here so that the
+# catalog keeps them: the error page translates a domain error's message found in it.
+ROOM_REFUSALS = (
+    N_("Cuộc họp chưa phát hành giấy mời, chưa thể vào phòng họp."),
+    N_("Cuộc họp đã kết thúc, phòng họp đã đóng."),
+)
+
 # Texts the page's script shows, by key (translated for each page).
 SCRIPT_TEXTS = {
     "insecure": N_(

@@ -11,6 +11,7 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from meetings import rooms
 from meetings.rooms import DeviceCheck
 from tests.web.conftest import Directory, log_in, token_for
 from tests.web.room.conftest import room_world
@@ -99,3 +100,16 @@ def test_the_device_check_report_is_validated(app: Starlette, client: TestClient
     assert [(c.site_id, c.meeting_id, c.camera, c.microphone, c.mic_peak) for c in checks] == [
         (world.sites[1].id, world.meeting_id, "ok", "refused", 37)
     ]
+
+
+def test_the_closed_room_says_so_in_english_too(app: Starlette, client: TestClient, people: Directory) -> None:
+    world = room_world(app, people)
+    world.open()
+    with app.state.ctx.session() as session:
+        rooms.close_meeting(session, people.chair, world.meeting_id, now=datetime.now(UTC))
+    log_in(client, "chutich")
+    response = client.get(f"/meetings/{world.meeting_id}/room")
+    assert "Cuộc họp đã kết thúc, phòng họp đã đóng." in response.text
+    client.post("/language", data={"csrf_token": token_for(client), "lang": "en", "next": "/meetings"})
+    response = client.get(f"/meetings/{world.meeting_id}/room")
+    assert "The meeting has ended; its room is closed." in response.text
