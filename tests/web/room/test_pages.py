@@ -30,7 +30,8 @@ def test_the_meeting_page_offers_the_room_and_the_links_to_those_who_run_it(
     log_in(client, "thuky")
     html = client.get(f"/meetings/{world.meeting_id}").text
     assert 'id="enter-room"' in html
-    assert "Kiểm tra thiết bị và vào phòng chờ" in html
+    # Those who run the meeting go straight into the room, where they open it; the sites wait in the lobby.
+    assert "Kiểm tra thiết bị, vào phòng và mở cuộc họp" in html
     links = links_on(html)
     assert len(links) == 3
     # Each is the site's signed link, the very one join_link() gives the invitation mail.
@@ -45,6 +46,7 @@ def test_the_meeting_page_offers_the_room_and_the_links_to_those_who_run_it(
     log_in(client, "canbo.a")
     html = client.get(f"/meetings/{world.meeting_id}").text
     assert "Tham dự với tư cách: Hội trường xã Bum Nưa" in html
+    assert "Kiểm tra thiết bị và vào phòng chờ" in html
     assert links_on(html) == []  # a site official, not its IT officer
 
 
