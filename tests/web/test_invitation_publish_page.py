@@ -140,4 +140,7 @@ def test_the_issued_invitation_cannot_be_removed(client: TestClient, app: Starle
     removed = client.post(f"/meetings/{meeting_id}/documents/{document.id}/remove", data={"csrf_token": token})
     assert removed.status_code == 409
     assert "Giấy mời số 01/GM-UBND đã ban hành là văn bản chính thức, không xoá được" in removed.text
-    assert "Giay-moi-01-GM-UBND.pdf" in client.get(f"/meetings/{meeting_id}").text
+    page = client.get(f"/meetings/{meeting_id}").text
+    assert "Giay-moi-01-GM-UBND.pdf" in page
+    # The page offers no remove button the server would refuse.
+    assert f"/documents/{document.id}/remove" not in page

@@ -20,6 +20,7 @@ from meetings.lifecycle import EDITABLE_STATES, can_transition
 from meetings.meeting import Meeting, MeetingState
 from meetings.people import Person
 from meetings.records.fonts import FontMissing
+from meetings.records.invitation_form import issued_invitation_number
 from meetings.records.numbering import NumberingMode, numbering_mode
 from meetings.units import Unit
 from meetings.viewing import MeetingDetail
@@ -179,6 +180,10 @@ def render_meeting_page(
         context["recordings"] = recording_list(session, meeting, now())
         # The minutes and the conclusion notice, with its deadline (web.pages.minutes).
         context["minutes_card"] = minutes_card(session, person, meeting, local_zone(request))
+        # An issued Giấy mời is an official document the domain refuses to remove: no button for it.
+        shown = context["detail"]
+        assert isinstance(shown, MeetingDetail)
+        context["issued_ids"] = {d.id for d in shown.documents if issued_invitation_number(session, d) is not None}
     # Each signed PDF's signatures, checked once per document (web.signature_status); this handler runs in a
     # worker thread, so the check does not hold up the event loop.
     settings = ctx(request).settings
