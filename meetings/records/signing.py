@@ -45,6 +45,7 @@ from pyhanko.stamp import TextStampStyle
 
 from meetings.errors import ValidationError
 from meetings.records.fonts import official_font
+from meetings.records.own_loop import outside_running_loop
 from meetings.records.render import SignatureSlot
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -295,7 +296,23 @@ def sign_pdf(
     now: datetime | None = None,
 ) -> bytes:
     """Add one PAdES signature to ``pdf`` in a new field ``field_name``, visible in ``slot``."""
+    return outside_running_loop(
+        _sign_pdf, pdf, credential, field_name=field_name, appearance=appearance, slot=slot, reason=reason,
+        location=location, now=now,
+    )  # fmt: skip
 
+
+def _sign_pdf(
+    pdf: bytes,
+    credential: Credential,
+    *,
+    field_name: str,
+    appearance: Appearance,
+    slot: SignatureSlot | None,
+    reason: str,
+    location: str,
+    now: datetime | None,
+) -> bytes:
     when = now or datetime.now(UTC)
     slot = slot or DEFAULT_SLOT
     with open_signer(credential) as signer:

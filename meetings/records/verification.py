@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from meetings.records.own_loop import outside_running_loop
 from meetings.records.signing import VIETNAM
 
 
@@ -75,8 +76,12 @@ def check_signatures(pdf: bytes, trust_roots: Sequence[Any], *, now: datetime | 
     """Validate every signature of ``pdf`` against ``trust_roots`` (asn1crypto certificates, see
     :func:`meetings.records.signing.load_trust_roots`). Never raises for a bad file: says so instead.
 
-    Blocking, and it runs an event loop of its own (pyHanko's): from async code use
-    :func:`check_signatures_async`."""
+    Blocking (from async code use :func:`check_signatures_async`); pyHanko's own event loop runs on a thread of
+    its own when the caller's thread already runs one."""
+    return outside_running_loop(_check_signatures, pdf, trust_roots, now)
+
+
+def _check_signatures(pdf: bytes, trust_roots: Sequence[Any], now: datetime | None) -> DocumentCheck:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature

@@ -212,5 +212,6 @@ async def test_rendering_from_async_code_leaves_the_event_loop_free() -> None:
     stop.set()
     await task
     assert pdf.startswith(b"%PDF-")
-    # The loop kept ticking while the PDF was made (at least a third of the ticks it could have made).
-    assert ticks >= max(1, int(elapsed / 0.005 / 3)), (ticks, elapsed)
+    # The loop kept ticking while the PDF was made: blocked, it would tick once. The renderer's thread shares the
+    # GIL, and a loaded machine shares the cores, so only a tenth of the ticks it could have made is asked for.
+    assert ticks >= max(2, int(elapsed / 0.005 / 10)), (ticks, elapsed)

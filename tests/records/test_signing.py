@@ -73,6 +73,14 @@ def test_signer_then_agency_both_validate(pki: Pki, minutes: RenderedDocument) -
     assert signed.startswith(minutes.pdf[:-1024][:2048])
 
 
+async def test_signing_from_inside_a_running_event_loop(pki: Pki, minutes: RenderedDocument) -> None:
+    # pyHanko's synchronous API starts an event loop of its own; a caller already running one (a coroutine,
+    # or Playwright's synchronous API earlier in the same test process) still gets its signature.
+    signed = _sign_both(pki, minutes)
+    check = check_signatures(signed, load_trust_roots([pki.ca.certificate_path]))
+    assert check.all_valid and len(check.signatures) == 2
+
+
 def test_signatures_are_visible_where_the_form_leaves_room(pki: Pki, minutes: RenderedDocument) -> None:
     signed = _sign_both(pki, minutes)
     reader = PdfReader(io.BytesIO(signed))
