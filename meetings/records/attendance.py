@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from meetings.errors import NotFound
 from meetings.log.tables import Presence, RollCall
 from meetings.meeting import Meeting, MeetingSite
+from meetings.people import Person
 from meetings.records.forms import AttendanceRow
 from meetings.replies import DeputyDecision, InvitationReply, ReplyAnswer
 from meetings.types import utcnow
@@ -244,9 +245,42 @@ def invited_sites(session: Session, meeting_id: int) -> list[InvitedSite]:
     return [InvitedSite(s.id, s.name, u.id, u.name) for s, u in rows if s.id is not None and u.id is not None]
 
 
+@dataclass(frozen=True)
+class _AtHostSite:
+    """A presence of a person of the convening unit (the chair, the secretary…), who sits as themselves,
+    counted for the convening unit's own invited site: they are in its meeting room."""
+
+    site_id: int
+    label: str
+    joined_at: datetime
+    left_at: datetime | None
+    left_reason: str
+
+
+def _with_host_site(
+    session: Session, meeting: Meeting, sites: Sequence[InvitedSite], presence: Sequence[Presence]
+) -> list[PresenceRow]:
+    host = next((s.site_id for s in sites if s.unit_id == meeting.convening_unit_id), None)
+    people = {row.person_id for row in presence if row.site_id is None and row.person_id is not None}
+    of_host: set[int | None] = set()
+    if host is not None and people:
+        found = session.exec(select(Person).where(col(Person.id).in_(people))).all()
+        of_host = {p.id for p in found if p.unit_id == meeting.convening_unit_id}
+    rows: list[PresenceRow] = []
+    for row in presence:
+        if host is not None and row.site_id is None and row.person_id in of_host:
+            rows.append(_AtHostSite(host, row.label, row.joined_at, row.left_at, row.left_reason))
+        else:
+            rows.append(row)
+    return rows
+
+
 def site_attendance(session: Session, meeting_id: int, *, now: datetime | None = None) -> list[SiteAttendance]:
     """The attendance of every site invited to the meeting, in the order they were invited. No access
-    check: callers check the meeting is theirs to see (``scheduling.get_meeting``)."""
+    check: callers check the meeting is theirs to see (``scheduling.get_meeting``).
+
+    The people of the convening unit who join as themselves (the chair, the secretary) count for its own
+    invited site: it is their meeting room."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
@@ -255,9 +289,10 @@ def site_attendance(session: Session, meeting_id: int, *, now: datetime | None =
         select(Presence).where(Presence.meeting_id == meeting_id).order_by(col(Presence.joined_at), col(Presence.id))
     ).all()
     roll_calls = session.exec(select(RollCall).where(RollCall.meeting_id == meeting_id)).all()
+    sites = invited_sites(session, meeting_id)
     return build_attendance(
-        invited_sites(session, meeting_id),
-        presence,
+        sites,
+        _with_host_site(session, meeting, sites, presence),
         roll_calls,
         replies,
         until=now or utcnow(),  # a connection still open counts up to now; the log closes them at the end

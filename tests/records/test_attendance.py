@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from meetings.log.tables import Presence
+from meetings.meeting import MeetingSite
+from meetings.people import Person
 from meetings.records.attendance import (
     AttendanceStatus,
     Connection,
@@ -13,6 +16,7 @@ from meetings.records.attendance import (
     site_attendance,
     summary,
 )
+from meetings.units import Site
 from tests.records.attendance_samples import NOW, briefing, utc
 
 
@@ -60,3 +64,27 @@ def test_site_attendance_from_the_log(session: Session) -> None:
         ("Ủy ban nhân dân xã Hòa Sơn", "Vắng", None, "Lý do: Dự hội nghị tại tỉnh"),
         ("Ủy ban nhân dân xã Hòa Phong", "Trực tiếp", 3, "Dự thay: Lê Thị Cúc, Phó Chủ tịch UBND xã"),
     ]
+
+
+def test_the_chair_sitting_as_themselves_counts_for_the_convening_units_own_site(session: Session) -> None:
+    b = briefing(session)
+    hall = Site(unit_id=b.district_id, name="Phòng họp trực tuyến huyện")
+    session.add(hall)
+    session.flush()
+    session.add(MeetingSite(meeting_id=b.meeting_id, site_id=hall.id or 0))
+    # Someone of another unit, invited by name, sitting as themselves: counted for no site.
+    guest = Person(username="khach.attendance", full_name="Trần Khách", unit_id=b.son.unit_id, roles="")
+    session.add(guest)
+    session.flush()
+    session.add(
+        Presence(meeting_id=b.meeting_id, participant=f"person-{guest.id}", person_id=guest.id, label="Trần Khách",
+                 joined_at=utc(1, 0), left_at=utc(1, 20), left_reason="left")
+    )  # fmt: skip
+    session.commit()
+
+    _tien, son, _phong, district = site_attendance(session, b.meeting_id, now=NOW)
+    # The chair joined at 07:55 Hà Nội time and is still there at 08:35: 40 minutes, on line.
+    assert district.site_name == "Phòng họp trực tuyến huyện"
+    assert (district.status, district.present_seconds) == (AttendanceStatus.ONLINE, 40 * 60)
+    assert [c.label for c in district.connections] == ["Nguyễn Văn An"]
+    assert son.status is AttendanceStatus.ABSENT and son.connections == []
