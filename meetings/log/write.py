@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -106,14 +106,20 @@ def floor_taken(session: Session, meeting_id: int, at: datetime) -> int:
     return closed
 
 
-def _end_floor(session: Session, meeting_id: int, at: datetime) -> int:
-    rows = session.exec(
-        select(FloorTurn).where(FloorTurn.meeting_id == meeting_id, col(FloorTurn.ended_at).is_(None))
-    ).all()
+Turn = TypeVar("Turn", FloorTurn, AgendaTurn)
+
+
+def _end_open(session: Session, model: type[Turn], meeting_id: int, at: datetime) -> int:
+    """End the meeting's open turns of ``model`` at ``at`` (never before they began)."""
+    rows = session.exec(select(model).where(model.meeting_id == meeting_id, col(model.ended_at).is_(None))).all()
     for row in rows:
         row.ended_at = max(at, row.started_at)
         session.add(row)
     return len(rows)
+
+
+def _end_floor(session: Session, meeting_id: int, at: datetime) -> int:
+    return _end_open(session, FloorTurn, meeting_id, at)
 
 
 def agenda_moved(session: Session, meeting_id: int, agenda_item_id: int | None, at: datetime) -> AgendaTurn | None:
@@ -128,13 +134,7 @@ def agenda_moved(session: Session, meeting_id: int, agenda_item_id: int | None, 
 
 
 def _end_agenda(session: Session, meeting_id: int, at: datetime) -> int:
-    rows = session.exec(
-        select(AgendaTurn).where(AgendaTurn.meeting_id == meeting_id, col(AgendaTurn.ended_at).is_(None))
-    ).all()
-    for row in rows:
-        row.ended_at = max(at, row.started_at)
-        session.add(row)
-    return len(rows)
+    return _end_open(session, AgendaTurn, meeting_id, at)
 
 
 def roll_call(
