@@ -126,6 +126,8 @@ def test_publish_refused_without_notice_then_urgent_goes_through(client: TestCli
     assert response.status_code == 409
     assert 'id="publish-error"' in response.text
     assert "ít nhất 3 ngày làm việc" in response.text
+    # A draft has sent no invitation: nothing to reply to yet.
+    assert f'href="/meetings/{meeting_id}/replies"' not in response.text
 
     form = _form(
         client, people, start_at=f"{tomorrow}T08:00", end_at=f"{tomorrow}T09:00", urgent="on", urgent_reason=""
@@ -140,6 +142,7 @@ def test_publish_refused_without_notice_then_urgent_goes_through(client: TestCli
     assert response.status_code == 200
     assert "Đã phát hành giấy mời" in response.text
     assert "Ứng phó bão số 3" in response.text
+    assert f'href="/meetings/{meeting_id}/replies"' in response.text
 
 
 def test_cancel_a_published_meeting_needs_a_reason(client: TestClient, people: Directory) -> None:
