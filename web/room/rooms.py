@@ -362,6 +362,21 @@ class Rooms:
             room.media_stats = {pid: {k: f.get(k) for k in MEDIA_FIGURES} for pid, f in figures.items()}
             client = {p.id: p.client_stats for p in room.participants.values()}
             room.update_quality(room.meter.levels(stats.get(room.key, {}), client))
+        await self._release_orphans(stats)
+
+    async def _release_orphans(self, stats: dict[str, dict[str, Any]]) -> None:
+        """The media server keeps only the participants the rooms know. One whose signalling ended while its
+        offer was being answered can be left behind there (its room already forgot it); it goes here, within
+        a tick, instead of holding a session until its transport times out."""
+        for key, figures in stats.items():
+            room = self.rooms.get(key)
+            known = room.participants if room is not None else {}
+            for participant_id in list(figures):
+                if participant_id in known:
+                    continue
+                log.info("room %s: %s is unknown to the room; the media server lets it go", key, participant_id)
+                with contextlib.suppress(Exception):
+                    await self.media_call("leave", room=key, participant=participant_id)
 
     async def _tick(self) -> None:
         ticks = 0

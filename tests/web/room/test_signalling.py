@@ -241,6 +241,35 @@ async def test_a_peer_vanishing_mid_handshake_is_cleaned_up(served: Served, peop
         await stop_all(a)
 
 
+async def test_a_media_session_no_room_knows_is_let_go(served: Served, people: Directory) -> None:
+    # What a race between a vanishing client and its answer can leave behind: a session in the media server
+    # that the room has forgotten. The rooms' ticker lets it go.
+    world = room_world(served.app, people)
+    world.open()
+    a = served.bot(world.site_token(world.sites[1]), "a", size=(160, 120), fps=10)
+    room_key = f"meeting-{world.meeting_id}"
+    pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+    try:
+        await wait_until(lambda: a.state == "joined", 20, "a in the room")
+        pc.addTransceiver("video", direction="sendonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        await served.rooms.media_call("join", room=room_key, participant="site-orphan", sdp=pc.localDescription.sdp)
+        assert "site-orphan" in (await served.rooms.media_call("stats"))[room_key]
+
+        async def released() -> bool:
+            return "site-orphan" not in (await served.rooms.media_call("stats")).get(room_key, {})
+
+        for _ in range(200):
+            if await released():
+                break
+            await asyncio.sleep(0.1)
+        assert await released(), "the orphan is still in the media room"
+        assert a.state == "joined" and a.sessions == 1  # the room's own participant stays
+    finally:
+        await pc.close()
+        await stop_all(a)
+
+
 async def test_a_peer_that_never_connects_its_media_is_dropped_from_the_media_room(
     served: Served, people: Directory
 ) -> None:
