@@ -1,4 +1,4 @@
-"""The ``giaoban`` command. Settings are read from the environment here, and only here."""
+"""The ``giaoban`` command. Settings are read from the environment by its commands (``web.cli_settings``) only."""
 
 from __future__ import annotations
 
@@ -10,21 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError as SettingsError
-
-from web.settings import Settings
-
-
-class UsageError(Exception):
-    """A command-line mistake: reported in one line, exit code 2."""
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except SettingsError as exc:
-        raise UsageError(f"invalid settings: {exc.errors()[0]['msg']}") from exc
-
+from web.cli_settings import UsageError, load_settings
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -53,7 +39,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.app import create_app
     from web.room import protocol
 
-    settings = _settings()
+    settings = load_settings()
     if warning := base_url_warning(settings.base_url, args.port):
         print(f"giaoban: {warning}", file=sys.stderr)
     app = create_app(settings)
@@ -77,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from meetings import db
 
-    settings = _settings()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db.upgrade(settings.resolved_database_url)
     print("database is up to date")
@@ -98,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     up = dbsub.add_parser("upgrade", help="apply migrations")
     up.set_defaults(func=cmd_db_upgrade)
 
-    from web import cli_directory  # imported here: it imports this module
+    from web import cli_directory
 
     cli_directory.add_commands(sub)
     from web.room import cli as room_cli

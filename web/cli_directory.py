@@ -21,17 +21,17 @@ from meetings import db
 from meetings.accounts import password_hasher
 from meetings.errors import DomainError
 from meetings.units import Unit
-from web.cli import UsageError, _settings
+from web.cli_settings import UsageError, load_settings
 
 
 def _hasher() -> PasswordHasher:
     """The password hasher of the configured profile (GIAOBAN_PASSWORD_HASH_PROFILE)."""
-    return password_hasher(_settings().password_hash_profile)
+    return password_hasher(load_settings().password_hash_profile)
 
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    settings = _settings()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     db.upgrade(url)

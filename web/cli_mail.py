@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from web.cli import UsageError, _settings
+from web.cli_settings import UsageError, load_settings
 
 
 def add_commands(sub: Any) -> None:
@@ -35,7 +35,7 @@ def cmd_outbox_run(args: argparse.Namespace) -> int:
     from meetings import db
     from web.mail_delivery import outbox_worker
 
-    settings = _settings()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     db.upgrade(url)
@@ -68,7 +68,7 @@ def cmd_outbox_status(args: argparse.Namespace) -> int:
     from meetings import db
     from meetings.outbox import problem_items, status_counts
 
-    settings = _settings()
+    settings = load_settings()
     engine = db.make_engine(settings.resolved_database_url)
     try:
         with Session(engine) as session:

@@ -19,6 +19,7 @@ from typing import Any
 
 from meetings import rooms as domain
 from meetings.errors import DomainError
+from web.cli_settings import UsageError, load_settings
 from web.room.bots import Bot
 from web.room.tokens import site_token
 from web.settings import Settings
@@ -41,8 +42,6 @@ def add_commands(sub: Any) -> None:
 
 
 def _size(value: str) -> tuple[int, int]:
-    from web.cli import UsageError
-
     width, _, height = value.lower().partition("x")
     if not (width.isdigit() and height.isdigit()) or not (64 <= int(width) <= 1920 and 48 <= int(height) <= 1080):
         raise UsageError(f"--size must look like 320x240 (64x48 to 1920x1080), not {value!r}")
@@ -52,7 +51,6 @@ def _size(value: str) -> tuple[int, int]:
 def _sites(settings: Settings, secret_key: str, args: argparse.Namespace) -> list[tuple[str, str]]:
     """(label, join token) of each site to join; UsageError when the meeting or the sites do not fit."""
     from meetings import db
-    from web.cli import UsageError
 
     engine = db.make_engine(settings.resolved_database_url)
     try:
@@ -80,14 +78,12 @@ def _sites(settings: Settings, secret_key: str, args: argparse.Namespace) -> lis
 
 
 def cmd_bots(args: argparse.Namespace) -> int:
-    from web.cli import UsageError, _settings
-
     if not 1 <= args.sites <= MAX_BOTS or len(args.site) > MAX_BOTS:
         raise UsageError(f"--sites must be between 1 and {MAX_BOTS}")
     if args.seconds < 0 or args.status_every <= 0 or not 1 <= args.fps <= 30:
         raise UsageError("--seconds must be positive, --status-every above 0, --fps between 1 and 30")
     size = _size(args.size)
-    settings = _settings()
+    settings = load_settings()
     sites = _sites(settings, settings.resolved_secret_key(), args)
     base = (args.url or settings.base_url).rstrip("/")
     if not base.startswith(("http://", "https://")):
