@@ -28,15 +28,10 @@ from starlette.concurrency import run_in_threadpool
 from meetings.drafts import MeetingDraft
 from meetings.meeting import Meeting
 from meetings.people import Person
-from meetings.records import render as renderer
 from meetings.records.invitation_form import invitation_form
-from meetings.records.invitation_issue import (
-    ProducedInvitation,
-    produce_pdf,
-    publish_with_invitation,
-    reserve_number,
-)
+from meetings.records.invitation_issue import produce_pdf, publish_with_invitation, reserve_number
 from meetings.records.invitation_reissue import prepare_reissue, update_with_invitation
+from meetings.records.render import on_renderer_thread
 from meetings.scheduling import load_meeting
 from meetings.units import Unit
 from web.context import AppContext, document_store
@@ -69,7 +64,7 @@ def publish_with_invitation_now(
         assert unit is not None and chair is not None  # foreign keys
         chosen = source(unit, chair)
     # The renderer's own single thread: weasyprint is not to be used from several threads at once.
-    produced: ProducedInvitation = renderer._executor.submit(produce_pdf, form, chosen, now=now).result()
+    produced = on_renderer_thread(produce_pdf, form, chosen, now=now)
     with context.session() as session:
         return publish_with_invitation(
             session,
@@ -127,7 +122,7 @@ def update_with_invitation_now(
         chair = session.get(Person, draft.chair_id)
         assert unit is not None and chair is not None  # checked with the draft
         chosen = source(unit, chair)
-    produced: ProducedInvitation = renderer._executor.submit(produce_pdf, form, chosen, now=now).result()
+    produced = on_renderer_thread(produce_pdf, form, chosen, now=now)
     with context.session() as session:
         update_with_invitation(
             session,

@@ -24,13 +24,12 @@ from meetings.meeting import Document, Meeting, MeetingSite
 from meetings.meeting_mail import RecordAttachment, RecordMail, enqueue_record_mail
 from meetings.minutes.signers import SigningKey, SigningKeys
 from meetings.people import Person
-from meetings.records import render as renderer
 from meetings.records.edxml import Attachment, Signer
 from meetings.records.filing import PackageStore, enqueue_filing
 from meetings.records.fonts import FontMissing, official_font
 from meetings.records.forms import OfficialDocument
 from meetings.records.packaging import organ_of, package_for
-from meetings.records.render import check_characters, render
+from meetings.records.render import check_characters, on_renderer_thread, render
 from meetings.records.signing import seal_slot, sign_pdf
 from meetings.units import Site, Unit
 
@@ -76,7 +75,7 @@ def sign_document(
     order, then the agency's seal over the last person's signature."""
     try:
         # The renderer's own single thread: weasyprint is not to be used from several threads at once.
-        rendered = renderer._executor.submit(render, form).result()
+        rendered = on_renderer_thread(render, form)
     except FontMissing as exc:
         raise CannotRender(str(exc)) from None
     pdf = rendered.pdf

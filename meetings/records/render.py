@@ -6,18 +6,21 @@ to be one of them, and a character the font lacks stops rendering with a message
 reads only local files (the templates, the style sheet, the fonts): the URL fetcher refuses anything else.
 
 Rendering is CPU work of a second or so and weasyprint is not meant to be used from several threads at
-once, so :func:`render_pdf_async` runs it on one dedicated thread, off the event loop.
+once, so all of it runs on one dedicated thread, off the event loop: :func:`on_renderer_thread` from a
+worker thread (the work may be more than the layout, e.g. layout and signing), :func:`render_pdf_async`
+from async code.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import jinja2
 from weasyprint import HTML
@@ -46,8 +49,30 @@ _environment = jinja2.Environment(
 )
 _environment.filters["paragraphs"] = paragraphs
 
+_renderer_thread = threading.local()
+
+
+def _mark_renderer_thread() -> None:
+    _renderer_thread.active = True
+
+
 # One thread: weasyprint (Pango, fontconfig) is not meant for concurrent use within a process.
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="giaoban-pdf")
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="giaoban-pdf", initializer=_mark_renderer_thread)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def on_renderer_thread(work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """``work(*args, **kwargs)`` on the renderer's one thread, waiting for its result (or its exception).
+
+    Blocking: call it from a worker thread (a synchronous handler, ``run_in_threadpool``), never from the
+    event loop — from async code use :func:`render_pdf_async`. Anything that lays out a document with
+    weasyprint goes through here. Work already on the renderer's thread runs at once (waiting for the one
+    thread from itself would never end)."""
+    if getattr(_renderer_thread, "active", False):
+        return work(*args, **kwargs)
+    return _executor.submit(work, *args, **kwargs).result()
 
 
 PX_TO_PT = 0.75  # CSS pixels (1/96 in) to PDF points (1/72 in)
@@ -180,5 +205,5 @@ def render_pdf(doc: OfficialDocument, font: OfficialFont | None = None) -> bytes
 
 async def render_pdf_async(doc: OfficialDocument, font: OfficialFont | None = None) -> bytes:
     """:func:`render_pdf` on the renderer's own thread, so the event loop keeps serving."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor, render_pdf, doc, font)
+    # The same thread as :func:`on_renderer_thread`, awaited rather than waited for (no worker thread held).
+    return await asyncio.wrap_future(_executor.submit(render_pdf, doc, font))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 from meetings.errors import ValidationError
 from meetings.records.fonts import FontMissing, find_official_font, official_font
-from meetings.records.render import render, render_pdf_async
+from meetings.records.render import on_renderer_thread, render, render_pdf, render_pdf_async
 from tests.records import samples
 from tests.records.pdfread import embedded_fonts, find, flat_text, page_texts, reader, runs
 
@@ -215,3 +217,48 @@ async def test_rendering_from_async_code_leaves_the_event_loop_free() -> None:
     # The loop kept ticking while the PDF was made: blocked, it would tick once. The renderer's thread shares the
     # GIL, and a loaded machine shares the cores, so only a tenth of the ticks it could have made is asked for.
     assert ticks >= max(2, int(elapsed / 0.005 / 10)), (ticks, elapsed)
+
+
+def _thread_name() -> str:
+    return threading.current_thread().name
+
+
+def test_work_handed_to_the_renderer_runs_on_its_one_thread() -> None:
+    # From several worker threads at once (as the thread pool serves several publishing requests), the work
+    # lands on one and the same thread, never the caller's.
+    with ThreadPoolExecutor(max_workers=3) as callers:
+        names = list(callers.map(lambda _: on_renderer_thread(_thread_name), range(6)))
+    assert len(set(names)) == 1
+    assert names[0].startswith("giaoban-pdf")
+    assert names[0] != _thread_name()
+
+
+async def test_render_pdf_async_waits_its_turn_on_the_same_thread() -> None:
+    # While a worker's job holds the renderer's thread, an async render cannot start: it is queued behind it.
+    gate = threading.Event()
+    holding = asyncio.create_task(asyncio.to_thread(on_renderer_thread, gate.wait, 30))
+    await asyncio.sleep(0.05)
+    rendering = asyncio.create_task(render_pdf_async(samples.minutes()))
+    await asyncio.sleep(1.5)  # enough for a render on another thread to have finished on an idle machine
+    assert not rendering.done()
+    gate.set()
+    assert await holding is True
+    assert (await asyncio.wait_for(rendering, 60)).startswith(b"%PDF-")
+
+
+def test_renderer_work_gives_back_its_result_and_its_errors() -> None:
+    pdf = on_renderer_thread(render_pdf, samples.minutes())
+    assert pdf.startswith(b"%PDF-")
+    doc = replace(samples.minutes(), conclusions="Kết luận 🎉")
+    with pytest.raises(ValidationError, match="🎉"):
+        on_renderer_thread(render, doc)
+
+
+def test_work_already_on_the_renderer_thread_runs_at_once() -> None:
+    # Something on the renderer's thread asking for it again (a signing step that renders) would wait for
+    # itself forever if it were queued behind its own work.
+    def nested() -> tuple[str, str]:
+        return _thread_name(), on_renderer_thread(_thread_name)
+
+    outer, inner = on_renderer_thread(nested)
+    assert outer == inner and outer.startswith("giaoban-pdf")

@@ -32,9 +32,8 @@ from meetings.minutes.issuing import IssueServices, check_renderable
 from meetings.minutes.signers import DemoSigningKeys, FolderSigningKeys, SigningKeys
 from meetings.minutes.tables import MinutesState
 from meetings.people import Person
-from meetings.records import render as renderer
 from meetings.records.numbering import IssuedNumber, NumberingMode, numbering_mode
-from meetings.records.render import render_pdf
+from meetings.records.render import on_renderer_thread, render_pdf
 from meetings.records.signing import Pkcs12Credential
 from meetings.units import Unit
 from web.auth import require_person
@@ -204,7 +203,7 @@ def preview(request: Request) -> Response:
         )
     check_renderable(form)
     # The renderer's own single thread: weasyprint is not to be used from several threads at once.
-    pdf: bytes = renderer._executor.submit(render_pdf, form).result()
+    pdf = on_renderer_thread(render_pdf, form)
     headers = {
         "Content-Disposition": f'inline; filename="bien-ban-du-thao-{meeting_id}.pdf"',
         "Cache-Control": "no-store",
