@@ -26,10 +26,10 @@ from mailer.mail import (
     DeliveryResult,
     DeliveryStatus,
     OutgoingMail,
-    Recipient,
     SentCallback,
 )
 from mailer.maildir import MaildirTransport
+from mailer.recipient import Recipient
 from mailer.smtp import SmtpTransport
 from mailer.smtp_config import SmtpConfig, SmtpSecurity
 from mailer.templates import MailKind, MailTemplates, RenderedMail, render_mail

@@ -31,7 +31,8 @@ from mailer.headers import (
     verify_headers,
 )
 from mailer.invite import calendar_text
-from mailer.mail import ComposedMail, OutgoingMail, Recipient
+from mailer.mail import ComposedMail, OutgoingMail
+from mailer.recipient import Recipient
 
 # SMTP line ends; 7-bit transfer encodings for every body part (see module docstring).
 COMPOSE_POLICY = policy.SMTP.clone(cte_type="7bit")

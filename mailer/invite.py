@@ -17,7 +17,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from mailer.errors import InvalidMailError
 from mailer.headers import clean_header_text
-from mailer.mail import Recipient
+from mailer.recipient import Recipient
 
 PRODID = "-//giaoban//Giao ban truc tuyen//VI"
 

@@ -1,4 +1,4 @@
-"""The data the mailer works with: who a mail goes to, what it carries, and what became of it."""
+"""The data the mailer works with: what a mail carries and what became of it (who it goes to: ``mailer.recipient``)."""
 
 from __future__ import annotations
 
@@ -6,50 +6,15 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from mailer.errors import InvalidMailError
-from mailer.headers import clean_display_name, clean_filename, normalize_address
-
-if TYPE_CHECKING:
-    from mailer.invite import CalendarInvite
-
-LANGUAGES = ("vi", "en")
-"""Languages the mail templates exist in; the first is the default."""
+from mailer.headers import clean_filename
+from mailer.invite import CalendarInvite
+from mailer.recipient import Recipient
 
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+\-]*/[a-z0-9][a-z0-9!#$&^_.+\-]*$")
-
-
-def normalize_language(value: str) -> str:
-    """``vi`` or ``en`` from a language tag such as ``en-US``; anything unknown falls back to ``vi``."""
-    primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
-    return primary if primary in LANGUAGES else LANGUAGES[0]
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """A person or unit mail is addressed to (or sent from). The address is checked and normalised on
-    creation, so a ``Recipient`` always holds a usable address; an invalid one raises
-    ``InvalidAddressError``."""
-
-    address: str
-    name: str = ""
-    language: str = "vi"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "address", normalize_address(self.address))
-        object.__setattr__(self, "name", clean_display_name(self.name))
-        object.__setattr__(self, "language", normalize_language(self.language))
-
-    @property
-    def domain(self) -> str:
-        return self.address.rpartition("@")[2]
-
-    def as_header_address(self) -> Address:
-        return Address(display_name=self.name, addr_spec=self.address)
 
 
 @dataclass(frozen=True)

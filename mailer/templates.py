@@ -25,7 +25,7 @@ from mailer.context import MeetingContext, RecordContext, from_mapping
 from mailer.errors import InvalidMailError
 from mailer.formatting import FILTERS
 from mailer.headers import clean_header_text
-from mailer.mail import LANGUAGES, normalize_language
+from mailer.recipient import LANGUAGES, normalize_language
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _BLANK_LINES = re.compile(r"\n{3,}")
