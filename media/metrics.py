@@ -6,21 +6,22 @@ participant who leaves leaves no stale series behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from media.server import MediaServer
+    from media.room import Room
 
 PREFIX = "giaoban_media"
 
 
 class MediaCollector(Collector):
-    def __init__(self, server: MediaServer) -> None:
-        self._server = server
+    def __init__(self, rooms: Mapping[str, Room]) -> None:
+        """``rooms``: the server's own live mapping of rooms by id, read at every scrape."""
+        self._rooms = rooms
 
     def collect(self) -> Iterator[Metric]:
         labels = ["room", "participant"]
@@ -41,7 +42,7 @@ class MediaCollector(Collector):
         bitrate_out = gauge("bitrate_out_bps", "Bitrate sent to a participant")
         rtt = gauge("round_trip_seconds", "Round-trip time to a participant")
         dropped = counter("dropped_packets", "Packets from or to a participant that were dropped", ("reason",))
-        for room in list(self._server.rooms.values()):
+        for room in list(self._rooms.values()):
             participants.add_metric([room.id], len(room.participants))
             for p in list(room.participants.values()):
                 key = [room.id, p.id]

@@ -31,14 +31,14 @@ class MediaServer:
         on_event: EventSink | None = None,
     ) -> None:
         self.config = config or MediaConfig()
-        self.rooms: dict[str, Room] = {}
+        self.rooms: dict[str, Room] = {}  # never rebound: the metrics collector reads this very dict
         self._on_event = on_event
         self._collector: MediaCollector | None = None
         self._registry = registry
         self._reaping: set[asyncio.Future[None]] = set()
         self._forwarded_in_closed_rooms = 0
         if registry is not None:
-            self._collector = MediaCollector(self)
+            self._collector = MediaCollector(self.rooms)
             registry.register(self._collector)
 
     def _emit(self, event: str, data: dict[str, Any]) -> None:
