@@ -24,9 +24,9 @@ from web.i18n import Catalogs
 from web.limits import UploadLimitMiddleware
 from web.mail_delivery import outbox_worker
 from web.metrics import Metrics, MetricsMiddleware
+from web.page_templates import make_templates
 from web.room.media import start_mode
 from web.settings import Settings
-from web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 

@@ -20,6 +20,7 @@ from starlette.types import ExceptionHandler
 
 from meetings.errors import DomainError
 from web.i18n import N_, translate
+from web.templating import render_error_page
 
 log = logging.getLogger("giaoban.web")
 
@@ -71,9 +72,6 @@ def error_response(conn: HTTPConnection, status_code: int, message: str, field: 
     message = translate(conn, message)
     if is_api(conn):
         return JSONResponse({"error": message, "field": field}, status_code=status_code)
-    # Imported here: templating imports auth, which imports this module.
-    from web.templating import render_error_page
-
     return render_error_page(conn, status_code, message)
 
 
