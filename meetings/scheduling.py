@@ -43,7 +43,6 @@ __all__ = [
     "MeetingDetail",
     "MeetingDraft",
     "agenda_of",
-    "approve_minutes",
     "cancel_meeting",
     "check_publishable",
     "create_meeting",
@@ -308,10 +307,6 @@ def start_meeting(session: Session, actor: Person, meeting_id: int, *, now: date
 
 def end_meeting(session: Session, actor: Person, meeting_id: int, *, now: datetime) -> Meeting:
     return _move(session, actor, meeting_id, MeetingState.ENDED, "end", at=now)
-
-
-def approve_minutes(session: Session, actor: Person, meeting_id: int) -> Meeting:
-    return _move(session, actor, meeting_id, MeetingState.MINUTES_APPROVED, "approve_minutes")
 
 
 def file_meeting(session: Session, actor: Person, meeting_id: int) -> Meeting:

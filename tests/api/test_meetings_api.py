@@ -295,3 +295,23 @@ def test_wrong_method_is_a_json_405(world: ApiWorld) -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
     assert response.json()["error"]
+
+
+def test_the_api_cannot_approve_minutes_or_set_a_meeting_state(world: ApiWorld) -> None:
+    # Minutes are approved only by the chair on the minutes page (meetings.minutes.approval: numbered,
+    # signed, filed): the API has no way to it, and a state sent with a change is refused, not obeyed.
+    client, chair = world.client, world.headers("chair.own")
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert not [p for p in paths if "minutes" in p or "approve" in p or "state" in p]
+    under_a_meeting = sorted(p for p in paths if p.startswith("/api/v1/meetings/{meeting_id}/"))
+    assert under_a_meeting == [
+        "/api/v1/meetings/{meeting_id}/agenda", "/api/v1/meetings/{meeting_id}/cancel",
+        "/api/v1/meetings/{meeting_id}/documents", "/api/v1/meetings/{meeting_id}/documents/{document_id}",
+        "/api/v1/meetings/{meeting_id}/documents/{document_id}/content", "/api/v1/meetings/{meeting_id}/publish",
+    ]  # fmt: skip
+    created = client.post("/api/v1/meetings", json=world.meeting_body(), headers=chair)
+    assert created.status_code == 201, created.text
+    url = f"/api/v1/meetings/{created.json()['id']}"
+    refused = client.patch(url, json={"state": "minutes_approved"}, headers=chair)
+    assert refused.status_code == 422, refused.text
+    assert client.get(url, headers=chair).json()["state"] == "draft"

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, func, select
 
 from meetings.audit import AuditEntry
+from meetings.documents import DocumentStore
 from meetings.errors import Forbidden, NotFound, RuleViolation, ValidationError
-from meetings.meeting import Meeting, MeetingState
+from meetings.meeting import AgendaItem, Meeting, MeetingState
+from meetings.minutes import approval
+from meetings.minutes.editing import save_minutes
+from meetings.minutes.issuing import IssueServices
+from meetings.minutes.signers import DemoSigningKeys
+from meetings.records.filing import PackageStore
 from meetings.scheduling import (
     AgendaItemDraft,
-    approve_minutes,
     cancel_meeting,
     create_meeting,
     draft_of,
@@ -38,6 +44,13 @@ def world(session: Session) -> World:
 def _audit(session: Session) -> list[tuple[str, str, int | None]]:
     entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
     return [(e.action, e.object_type, e.object_id) for e in entries]
+
+
+def _state(session: Session, meeting_id: int) -> MeetingState:
+    session.expire_all()
+    meeting = session.get(Meeting, meeting_id)
+    assert meeting is not None
+    return meeting.state
 
 
 def _count(session: Session) -> int:
@@ -196,7 +209,16 @@ def test_holidays_declared_later_count_at_publish_time(session: Session, world: 
         publish_meeting(session, secretary, meeting.id, now=NOW, tz=HANOI)
 
 
-def test_lifecycle_to_filed(session: Session, world: World) -> None:
+def _issue_services(folder: Path) -> IssueServices:
+    return IssueServices(
+        keys=DemoSigningKeys(folder / "pki"),
+        documents=DocumentStore(folder / "documents", max_bytes=10 * 1024 * 1024),
+        packages=PackageStore(folder / "packages"),
+        tz=HANOI,
+    )
+
+
+def test_lifecycle_to_filed(session: Session, world: World, tmp_path: Path) -> None:
     chair = world.person("chair_d")
     meeting = create_meeting(session, chair, briefing(world), tz=HANOI)
     mid = meeting.id
@@ -216,12 +238,25 @@ def test_lifecycle_to_filed(session: Session, world: World) -> None:
     with pytest.raises(RuleViolation, match="không sửa được nữa"):
         update_meeting(session, chair, mid, briefing(world, title="Đổi tên"), tz=HANOI, now=NOW)
     assert end_meeting(session, chair, mid, now=local(2026, 3, 9, 11)).state == MeetingState.ENDED
-    assert approve_minutes(session, chair, mid).state == MeetingState.MINUTES_APPROVED
+    # Nothing here skips the minutes: the records cannot be filed before they are approved, and they are
+    # approved only by the chair's approval of the secretary's minutes (meetings.minutes.approval).
+    with pytest.raises(RuleViolation, match="«Đã kết thúc», không thể chuyển sang «Đã lưu hồ sơ»"):
+        file_meeting(session, chair, mid)
+    services = _issue_services(tmp_path)
+    with pytest.raises(RuleViolation, match="Biên bản chưa có nội dung"):
+        approval.approve(session, chair, mid, services=services, now=local(2026, 3, 9, 11, 30))
+    assert _state(session, mid) == MeetingState.ENDED
+    first_item = session.exec(select(AgendaItem.id).where(AgendaItem.meeting_id == mid)).first()
+    content = {"items": {str(first_item): "Văn phòng báo cáo."}, "conclusions": "Các xã hoàn thành trong tháng 3."}
+    save_minutes(session, world.person("secretary_d"), mid, content, base_version=0, now=local(2026, 3, 9, 11, 20))
+    minutes = approval.approve(session, chair, mid, services=services, now=local(2026, 3, 9, 11, 30))
+    assert minutes.document_id is not None  # numbered, rendered and signed
+    assert _state(session, mid) == MeetingState.MINUTES_APPROVED
     assert file_meeting(session, chair, mid).state == MeetingState.FILED
     with pytest.raises(RuleViolation, match=r"«Đã lưu hồ sơ», không thể chuyển sang «Đã huỷ»\.$"):
         cancel_meeting(session, chair, mid, "x")
     assert [a for a, _, _ in _audit(session)] == [
-        "create", "publish", "start", "end", "approve_minutes", "file",
+        "create", "publish", "start", "end", "approve_minutes", "issue_minutes", "file",
     ]  # fmt: skip
 
 
