@@ -262,9 +262,7 @@ def event(
     return row
 
 
-def close_open(session: Session, meeting_id: int, at: datetime, *, reason: str = "ended") -> None:
-    """Close every interval still open: the meeting ended (``reason`` "ended"), or the room was gone without
-    closing them (the server restarted: "lost")."""
+def _close_connections(session: Session, meeting_id: int, at: datetime, reason: str) -> None:
     rows = session.exec(
         select(Presence).where(Presence.meeting_id == meeting_id, col(Presence.left_at).is_(None))
     ).all()
@@ -273,6 +271,26 @@ def close_open(session: Session, meeting_id: int, at: datetime, *, reason: str =
         row.left_reason = reason
         session.add(row)
     _end_floor(session, meeting_id, at)
+
+
+def close_lost(session: Session, meeting_id: int, at: datetime) -> None:
+    """A room made again for a meeting (the server restarted under it): the connections and the floor turn its
+    predecessor left open end here ("lost"); nobody is connected to the new room yet. The agenda item, an
+    open vote and the chair's settings go on (``meetings.log.read.room_state``)."""
+    _close_connections(session, meeting_id, at, "lost")
+    session.commit()
+
+
+def room_emptied(session: Session, meeting_id: int, agenda_item_id: int | None, at: datetime) -> MeetingEvent:
+    """The last participant left the room of a meeting that goes on. The current agenda item's turn ends (nobody
+    is discussing it) and the event names it, so the room made again takes it up with the time it had."""
+    _end_agenda(session, meeting_id, at)
+    return event(session, meeting_id, "room_emptied", at, agenda_item=agenda_item_id)
+
+
+def close_open(session: Session, meeting_id: int, at: datetime, *, reason: str = "ended") -> None:
+    """Close every interval still open: the meeting ended (``reason`` "ended")."""
+    _close_connections(session, meeting_id, at, reason)
     _end_agenda(session, meeting_id, at)
     for vote in session.exec(select(Vote).where(Vote.meeting_id == meeting_id, col(Vote.closed_at).is_(None))).all():
         vote.closed_at = max(at, vote.opened_at)

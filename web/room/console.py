@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, select
 
 from meetings.drafts import agenda_of
+from meetings.log import read
 from meetings.meeting import Meeting, MeetingInvitee
 from meetings.people import Person
 from meetings.rooms import Seat, invited_sites, site_participant
@@ -110,6 +111,26 @@ class ChairState:
     vote: OpenVote | None = None
     sent: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last console message per controller
     pending: asyncio.Handle | None = None
+
+    def take_up(self, saved: read.RoomState, now: datetime) -> bool:
+        """Set what the chair had set before this room was made (the log's ``room_state``): the current agenda
+        item with the time it has had, an open vote with the answers given, the roll call, the co-chairs.
+        True when the agenda item's turn begins again now (the caller logs it)."""
+        self.co_chairs = set(saved.co_chairs)
+        self.agenda_used = dict(saved.agenda_used)
+        self.agenda_item = saved.agenda_item
+        if saved.agenda_item is not None and (self.facts is None or self.facts.item(saved.agenda_item) is None):
+            self.agenda_item = None  # taken off the agenda meanwhile
+        self.agenda_started = (saved.agenda_started or now) if self.agenda_item is not None else None
+        self.roll_open = saved.roll_open
+        self.roll = {
+            r.site_id: {"status": r.status, "headcount": r.headcount, "reason": r.reason, "corrected": r.corrected}
+            for r in saved.roll
+        }
+        if saved.vote is not None and saved.vote.vote.id is not None:
+            row = saved.vote.vote
+            self.vote = OpenVote(row.id or 0, row.question, read.options(row), row.per, dict(saved.vote.answers))
+        return self.agenda_item is not None and saved.agenda_started is None
 
     def is_chair(self, seat: Seat) -> bool:
         """The presiding chair (names co-chairs)."""

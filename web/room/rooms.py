@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from meetings import rooms as domain
 from meetings.errors import DomainError
+from meetings.log import read, write
 from meetings.meeting import Meeting, MeetingState
 from meetings.people import Person
 from meetings.rooms import Seat
@@ -167,8 +168,11 @@ class Rooms:
         admission = await run_in_threadpool(self._admission, grant)
         room = self.rooms.get(admission.key)
         facts: MeetingFacts | None = None
+        saved = read.RoomState()
         if (room is None or room.stage == "closed") and admission.meeting_id is not None:
             facts = await run_in_threadpool(self._facts, admission.meeting_id)
+            # Read after what an earlier room of this meeting queued (its last entries may not be written yet).
+            saved = await self.logs.get(admission.meeting_id).call(read.room_state)
             room = self.rooms.get(admission.key)  # made by someone else meanwhile?
         if room is None or room.stage == "closed":
             room = MeetingRoom(
@@ -185,7 +189,7 @@ class Rooms:
                 connect_timeout=self.connect_timeout,
             )
             self.rooms[admission.key] = room
-            self._attach(room, facts)
+            self._attach(room, facts, saved)
         participant, replaced = room.admit(admission.seat, conn)
         if replaced is not None:
             await room.leave_media(replaced, "replaced")
@@ -196,16 +200,21 @@ class Rooms:
         with self.context.session() as session:
             return load_facts(session, meeting_id)
 
-    def _attach(self, room: MeetingRoom, facts: MeetingFacts | None) -> None:
-        """A meeting's room was made: its console state, its log, its recording."""
+    def _attach(self, room: MeetingRoom, facts: MeetingFacts | None, saved: read.RoomState) -> None:
+        """A meeting's room was made: its console state, its log, its recording. A meeting's room made again
+        (everyone had left, or the server restarted) takes up what the chair had set: the mode, the agenda item
+        with its time, an open vote with its answers, the roll call, the co-chairs. Nobody holds the floor."""
         room.recording_active = lambda: self.recordings.active(room.key)
         if room.meeting_id is None:
             return
         room.chairing.facts = facts
         room.journal = self.logs.get(room.meeting_id)
-        # What an earlier room of this meeting left open (a server stopped mid-meeting) ends here: the new
-        # room starts with no floor and no agenda item.
-        room.journal.close_open("lost")
+        now = _now()
+        # Connections and the floor an earlier room left open (a server stopped mid-meeting) end here.
+        room.journal.add(write.close_lost, now)
+        room.chaired = saved.chaired
+        if room.chairing.take_up(saved, now):
+            room.journal.add(write.agenda_moved, room.chairing.agenda_item, now)
 
     def layout_for(self, room: MeetingRoom) -> dict[str, int]:
         """The receive slots a participant should negotiate."""
@@ -221,6 +230,9 @@ class Rooms:
         await room.depart(participant)
         if not room.participants and self.rooms.get(room.key) is room:
             del self.rooms[room.key]
+            if room.journal is not None:
+                # The meeting goes on without a room: the agenda item's clock stops until someone comes back.
+                room.journal.add(write.room_emptied, room.chairing.agenda_item, _now())
 
     # ---------- the chair ----------
 

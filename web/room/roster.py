@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 from web.room import protocol
 from web.room.console import console_changed, roster_extras
 from web.room.floor import floor_message
+from web.room.protocol import ProtocolError
 from web.room.sharing import may_share
+from web.room.votes import voter
 
 if TYPE_CHECKING:
     from web.room.meeting_room import MeetingRoom, Participant
@@ -38,6 +40,19 @@ def roster(room: MeetingRoom) -> list[dict[str, Any]]:
     ]
 
 
+def _open_vote(room: MeetingRoom, participant: Participant) -> dict[str, Any] | None:
+    """The open vote, with this newcomer's answer if it already gave one (before leaving, or from another
+    machine): the page shows it answered instead of offering the choices again."""
+    vote = room.chairing.vote
+    if vote is None:
+        return None
+    try:
+        mine = vote.answers.get(voter(participant, vote.per))
+    except ProtocolError:
+        mine = None
+    return {**vote.public(), "choice": mine}
+
+
 def welcome(room: MeetingRoom, participant: Participant, layout: dict[str, int]) -> dict[str, Any]:
     """The newcomer's first message. A controller's console follows it (sent afresh, after the welcome)."""
     state = room.chairing
@@ -55,7 +70,7 @@ def welcome(room: MeetingRoom, participant: Participant, layout: dict[str, int])
         "floor": floor_message(room),
         "agenda": state.agenda(),
         "roll_call": {"open": state.roll_open},
-        "vote": state.vote.public() if state.vote is not None else None,
+        "vote": _open_vote(room, participant),
         "recording": room.recording,
         "layout": layout,
         "roster": roster(room),

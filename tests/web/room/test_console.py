@@ -159,7 +159,7 @@ async def test_the_floor_decides_who_is_heard(served: Served, people: Directory)
     assert sorted(p for p, _ in rows["presence"]) == sorted([c_id, d_id, a_id, pid(world, 2)])
     assert {reason for _, reason in rows["presence"]} == {"left"}
     kinds = [k for k, _ in rows["events"]]
-    assert kinds == ["mode", "mode", "mute_all", "mode", "unmute", "mode"]
+    assert kinds == ["mode", "mode", "mute_all", "mode", "unmute", "mode", "room_emptied"]
 
 
 class Signal:
@@ -350,7 +350,7 @@ async def test_sites_without_the_chair_change_nothing(served: Served, people: Di
     await served.rooms.logs.flush()
     rows = log_rows(served, world)
     assert (rows["floor"], rows["votes"], rows["roll"]) == ([], [], [])
-    assert rows["events"] == [("co_chair", a_id), ("mode", "")]
+    assert rows["events"] == [("co_chair", a_id), ("mode", ""), ("room_emptied", "")]
 
 
 async def test_roll_call_and_agenda(served: Served, people: Directory) -> None:
@@ -412,10 +412,87 @@ async def test_roll_call_and_agenda(served: Served, people: Directory) -> None:
     await served.rooms.logs.flush()
     rows = log_rows(served, world)
     assert sorted(rows["roll"]) == sorted([(a_site, "in_person", 9, True), (b_site, "absent", None, False)])
-    # The room emptied and went; the agenda turn it left open is closed when the room is made again.
-    assert rows["agenda"][0] == (first, True)
-    assert [i for i, _ in rows["agenda"]] == [first, second]
-    assert [k for k, _ in rows["events"]] == ["roll_call_open", "roll_call_close"]
+    # The room emptied and went: the agenda item's turn ended then.
+    assert rows["agenda"] == [(first, True), (second, True)]
+    assert [k for k, _ in rows["events"]] == ["roll_call_open", "roll_call_close", "room_emptied"]
+
+
+async def test_a_chair_coming_back_finds_the_meeting_as_it_was(served: Served, people: Directory) -> None:
+    """Everyone leaves a live meeting (a break, a cut at the district's hall) while a vote is open under an
+    agenda item in chaired mode; the chair comes back to the same vote, item and mode, and the answers given
+    before still count, once."""
+    world = room_world(served.app, people)
+    with served.app.state.ctx.session() as session:
+        item = AgendaItem(meeting_id=world.meeting_id, position=1, title="Phương án sơ tán", planned_minutes=30)
+        session.add(item)
+        session.commit()
+        item_id = item.id
+    world.open()
+    key = f"meeting-{world.meeting_id}"
+    async with (
+        signal(served, world.chair_token()) as chair,
+        signal(served, world.site_token(world.sites[1])) as a,
+        signal(served, world.site_token(world.sites[2])) as b,
+    ):
+        await chair.chair("mode", value="chaired")
+        await chair.chair("agenda", item=item_id)
+        await chair.chair("roll_call", value=True)
+        await chair.chair("co_chair", participant=pid(world, 2), value=True)
+        await chair.chair("vote_open", question="Thông qua phương án sơ tán?", options=["Đồng ý", "Không"], per="site")
+        await a.until(lambda: a.of("vote_opened"), "the vote at A")
+        vote_id = a.of("vote_opened")[0]["vote"]["id"]
+        await a.send(type="vote", vote=vote_id, choice=1)
+        await a.send(type="roll_call", status="online", headcount=5, reason="")
+        await a.until(lambda: a.of("vote_answered"), "A's answer taken")
+        await chair.until(lambda: room_of(served, world).chairing.roll, "A's roll-call answer")
+        await asyncio.sleep(2)  # the item's first turn
+    await wait_until(lambda: key not in served.rooms.rooms, 10, "the room gone")
+    await asyncio.sleep(3)  # nobody in the room: the item's clock stands still
+
+    async with signal(served, world.chair_token()) as chair:
+        welcome = chair.of("welcome")[0]
+        assert welcome["floor"] == {"type": "floor", "participant": None, "mode": "chaired"}
+        assert welcome["vote"] == {
+            "id": vote_id,
+            "question": "Thông qua phương án sơ tán?",
+            "options": ["Đồng ý", "Không"],
+            "per": "site",
+            "choice": None,  # the chair sits as themselves: no site's answer is theirs
+        }
+        assert welcome["roll_call"] == {"open": True}
+        agenda = welcome["agenda"]
+        assert (agenda["id"], agenda["title"]) == (item_id, "Phương án sơ tán")
+        assert 1 <= agenda["used_seconds"] <= 3  # the first turn, not the time the room stood empty
+        await chair.until(lambda: chair.of("console"), "the console")
+        console = chair.of("console")[-1]
+        assert console["vote"]["counts"] == [0, 1] and console["vote"]["answered"] == [pid(world, 1)]
+        assert console["sites"][1]["roll_call"]["headcount"] == 5
+        room = room_of(served, world)
+        assert room.chaired and room.chairing.co_chairs == {pid(world, 2)} and room.floor is None
+        async with (
+            signal(served, world.site_token(world.sites[1])) as a,
+            signal(served, world.site_token(world.sites[2])) as b,
+        ):
+            assert a.of("welcome")[0]["vote"]["choice"] == 1  # its page shows it answered
+            await a.send(type="vote", vote=vote_id, choice=0)
+            await a.until(lambda: a.errors() == ["already_voted"], "A's second answer refused")
+            await b.send(type="vote", vote=vote_id, choice=0)
+            await b.until(lambda: b.of("vote_answered"), "B's answer taken")
+            await chair.chair("vote_close", vote=vote_id)
+            await b.until(lambda: b.of("vote_closed"), "the results")
+            assert (b.of("vote_closed")[0]["counts"], b.of("vote_closed")[0]["total"]) == ([1, 1], 2)
+    await served.rooms.logs.flush()
+    rows = log_rows(served, world)
+    assert rows["votes"] == [("Thông qua phương án sơ tán?", [1, 1])]
+    # One turn of the item before the room emptied, one after it was made again.
+    assert rows["agenda"] == [(item_id, True), (item_id, True)]
+    assert [k for k, _ in rows["events"]] == [
+        "mode",
+        "roll_call_open",
+        "co_chair",
+        "room_emptied",
+        "room_emptied",
+    ]
 
 
 async def test_ending_the_meeting_closes_the_log(served: Served, people: Directory) -> None:

@@ -41,6 +41,9 @@ export class Chairing {
     }
     if (m.vote) {
       this.votes.opened(m.vote);
+      if (m.vote.choice !== null && m.vote.choice !== undefined) {
+        this.votes.confirmed(m.vote.id, m.vote.choice); // answered before this page came (back)
+      }
     } else if (this.votes.open) {
       this.votes.open = null; // closed while this page was away
       this.votes.drawAnswer();
