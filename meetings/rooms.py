@@ -67,6 +67,8 @@ class Seat:
     participant: str
     label: str
     site_id: int | None = None
+    # What a video tile's caption shows: the unit ("UBND xã Tân Lập") rather than its meeting room's name
+    # ("Phòng họp trực tuyến UBND xã Tân Lập"), which every site's name begins alike; empty: the label.
     person_id: int | None = None
     # May open and close the meeting and allow screen sharing.
     chair: bool = False
@@ -74,6 +76,11 @@ class Seat:
     chair_rank: int | None = None
     # Not a participant anyone sees (the recorder): left out of the roster, the console and the log.
     hidden: bool = False
+    short: str = ""
+
+    @property
+    def caption(self) -> str:
+        return self.short or self.label
 
 
 def site_participant(site_id: int) -> str:
@@ -125,10 +132,21 @@ def invited_sites(session: Session, meeting_id: int) -> list[Site]:
     return list(rows.all())
 
 
-def _site_seat(site: Site, meeting: Meeting | None) -> Seat:
+def _site_seat(site: Site, meeting: Meeting | None, session: Session | None = None) -> Seat:
     assert site.id is not None
     rank = 2 if meeting is not None and site.unit_id == meeting.convening_unit_id else None
-    return Seat(participant=site_participant(site.id), label=site.name, site_id=site.id, chair_rank=rank)
+    short = site_caption(session, site, meeting) if session is not None and meeting is not None else ""
+    return Seat(participant=site_participant(site.id), label=site.name, site_id=site.id, chair_rank=rank, short=short)
+
+
+def site_caption(session: Session, site: Site, meeting: Meeting) -> str:
+    """The unit's name when the meeting invites no other site of that unit; else the site's own name."""
+    assert meeting.id is not None
+    same_unit = [s for s in invited_sites(session, meeting.id) if s.unit_id == site.unit_id]
+    unit = session.get(Unit, site.unit_id)
+    if unit is None or len(same_unit) > 1:
+        return site.name
+    return unit.name
 
 
 def seat_for_site(session: Session, meeting: Meeting, site_id: int) -> Seat:
@@ -140,7 +158,7 @@ def seat_for_site(session: Session, meeting: Meeting, site_id: int) -> Seat:
     ).first()
     if site is None or invited is None or not site.active:
         raise Forbidden("Điểm cầu này không có trong danh sách được mời dự cuộc họp.")
-    return _site_seat(site, meeting)
+    return _site_seat(site, meeting, session)
 
 
 def seat_for_person(session: Session, person: Person, meeting: Meeting) -> Seat:
@@ -153,7 +171,7 @@ def seat_for_person(session: Session, person: Person, meeting: Meeting) -> Seat:
     if person.role_set():
         own_sites = [s for s in invited_sites(session, meeting.id) if s.unit_id == person.unit_id and s.active]
         if own_sites and person.id != meeting.chair_id:
-            seat = _site_seat(own_sites[0], meeting)
+            seat = _site_seat(own_sites[0], meeting, session)
             return Seat(
                 participant=seat.participant,
                 label=seat.label,
@@ -161,6 +179,7 @@ def seat_for_person(session: Session, person: Person, meeting: Meeting) -> Seat:
                 person_id=person.id,
                 chair=chair,
                 chair_rank=1 if chair else seat.chair_rank,
+                short=seat.short,
             )
     invited = session.exec(
         select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.person_id == person.id)

@@ -11,7 +11,8 @@ from meetings import rooms, scheduling
 from meetings.audit import AuditEntry
 from meetings.errors import Forbidden, RuleViolation, ValidationError
 from meetings.meeting import Meeting, MeetingState
-from tests.meetings.world import HANOI, NOW, World, briefing, build_world
+from meetings.units import Site
+from tests.meetings.world import HANOI, NOW, World, briefing, build_world, local
 
 
 @pytest.fixture
@@ -35,6 +36,7 @@ def test_an_official_of_an_invited_commune_sits_as_the_commune_site(session: Ses
         person_id=world.pid("official_a"),
         chair=False,
         chair_rank=None,
+        short="UBND xã An Phú",
     )
     # The operator of the same commune takes the same seat: a site is in the room once.
     assert rooms.seat_for_person(session, world.person("operator_a"), meeting).participant == seat.participant
@@ -70,6 +72,28 @@ def test_a_person_invited_by_name_sits_as_themselves(session: Session, world: Wo
     meeting = published(session, world, site_ids=sites, invitee_ids=[world.pid("official_d")])
     seat = rooms.seat_for_person(session, world.person("official_d"), meeting)
     assert (seat.participant, seat.site_id, seat.chair) == (f"person-{world.pid('official_d')}", None, False)
+
+
+def test_a_sites_caption_is_its_unit_unless_the_unit_has_two_sites_in_the_meeting(
+    session: Session, world: World
+) -> None:
+    # Every site's name begins alike ("Phòng họp ..."): a video tile shows the unit, which tells them apart.
+    second = Site(unit_id=world.commune_a.id, name="Nhà văn hoá thôn Đông, xã An Phú")
+    session.add(second)
+    session.flush()
+    assert second.id is not None
+    meeting = published(session, world)
+    assert rooms.seat_for_site(session, meeting, world.site("a")).caption == "UBND xã An Phú"
+    assert rooms.seat_for_site(session, meeting, world.site("b")).caption == "UBND xã Bình Minh"
+    tuesday = {"start_at": local(2026, 3, 10, 8), "end_at": local(2026, 3, 10, 9)}
+    both = published(session, world, site_ids=[world.site("a"), second.id], **tuesday)
+    assert rooms.seat_for_site(session, both, world.site("a")).caption == "Hội trường xã An Phú"
+    assert rooms.seat_for_site(session, both, second.id).caption == "Nhà văn hoá thôn Đông, xã An Phú"
+    assert rooms.seat_for_person(session, world.person("official_a"), both).caption == "Hội trường xã An Phú"
+    assert rooms.seat_for_person(session, world.person("official_a"), meeting).caption == "UBND xã An Phú"
+    # A person sitting as themselves is captioned by name; a rehearsal room by its site.
+    assert rooms.seat_for_person(session, world.person("chair_d"), meeting).caption == "Nguyễn Văn Chủ"
+    assert rooms.rehearsal_seat_for_site(session.get_one(Site, world.site("b"))).caption == "Phòng họp xã Bình Minh"
 
 
 def test_a_site_link_seat_marks_the_convening_units_site(session: Session, world: World) -> None:
