@@ -71,6 +71,7 @@ CONSOLE_TEXTS = {
     "rc_sent": N_("Đã gửi điểm danh: %(answer)s"),
     "rc_need_reason": N_("Hãy ghi lý do vắng mặt."),
     "rc_need_headcount": N_("Hãy ghi số người dự tại điểm cầu."),
+    "rc_absent_connected": N_("Điểm cầu đang kết nối với cuộc họp nên không báo vắng mặt."),
     # Votes.
     "vote_option": N_("Phương án %(n)s"),
     "vote_yes": N_("Tán thành"),

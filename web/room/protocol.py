@@ -69,6 +69,10 @@ TEXTS = {
     "not_voter": N_("Anh/chị không thuộc đối tượng biểu quyết lần này."),
     "roll_call_closed": N_("Chủ trì chưa mở điểm danh hoặc đã kết thúc điểm danh."),
     "not_site": N_("Chỉ điểm cầu được mời mới điểm danh."),
+    "connected_absent": N_(
+        "Điểm cầu đang kết nối hình và tiếng với cuộc họp nên không thể báo vắng mặt. "
+        "Nếu người dự tại điểm cầu vắng, hãy báo chủ trì để chủ trì sửa điểm danh."
+    ),
     "unknown_item": N_("Không có nội dung này trong chương trình họp."),
     "recording_confidential": N_("Cuộc họp mật không được ghi hình, trừ khi chủ trì quyết định ghi."),
     "recording_unavailable": N_("Chưa ghi hình được lúc này."),

@@ -60,13 +60,17 @@ def _record(
 
 
 def answer(room: MeetingRoom, participant: Participant, status: str, headcount: int | None, reason: str) -> None:
-    """A site answers the roll call for itself, while it is open."""
+    """A site answers the roll call for itself, while it is open; a site whose media is connected cannot
+    report itself absent."""
     state = room.chairing
     site_id = participant.seat.site_id
     if state.facts is None or site_id is None or state.facts.site(site_id) is None:
         raise ProtocolError("not_site")
     if not state.roll_open:
         raise ProtocolError("roll_call_closed")
+    if status == "absent" and participant.media == "connected":
+        # Its picture and sound are in the meeting: it is there. The chair may still mark it absent.
+        raise ProtocolError("connected_absent")
     _record(room, site_id, status, headcount, reason, by=participant, corrected=False)
 
 

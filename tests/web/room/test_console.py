@@ -495,6 +495,40 @@ async def test_a_chair_coming_back_finds_the_meeting_as_it_was(served: Served, p
     ]
 
 
+async def test_a_connected_site_cannot_report_itself_absent(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people)
+    world.open()
+    a_site, b_site = world.sites[1].id, world.sites[2].id
+    a = served.bot(world.site_token(world.sites[1]), "a", size=(160, 120), fps=10, tone=False)
+    try:
+        async with signal(served, world.chair_token()) as chair, signal(served, world.site_token(world.sites[2])) as b:
+            await wait_until(lambda: a.connected.is_set(), 40, "A connected")
+            room = room_of(served, world)
+            await wait_until(lambda: room.participants[pid(world, 1)].media == "connected", 20, "A's media")
+            await chair.chair("roll_call", value=True)
+            await b.until(lambda: {"type": "roll_call", "open": True} in b.messages, "the roll call open")
+            # A's picture and sound are in the meeting: "absent" from it is refused, with why; "online" is taken.
+            await a.send({"type": "roll_call", "status": "absent", "headcount": None, "reason": "Đi kiểm tra đê"})
+            await wait_until(lambda: errors(a) == ["connected_absent"], 10, "A's absence refused")
+            assert "không thể báo vắng mặt" in a.errors[0]["message"]
+            assert a_site not in room.chairing.roll
+            await a.send({"type": "roll_call", "status": "online", "headcount": 6, "reason": ""})
+            await wait_until(lambda: a_site in room.chairing.roll, 10, "A's answer taken")
+            # B is in the room without media (its camera failed, say): it may say it is absent.
+            await b.send(type="roll_call", status="absent", headcount=None, reason="Mất điện do bão")
+            await chair.until(lambda: b_site in room.chairing.roll, "B's answer taken")
+            # The chair has the last word: A marked absent.
+            await chair.chair("roll_call_set", site=a_site, status="absent", headcount=None, reason="Đi trực đê")
+            await chair.until(lambda: room.chairing.roll[a_site]["status"] == "absent", "the chair's correction")
+            assert chair.errors() == [] and b.errors() == []
+    finally:
+        await stop_all(a)
+    await served.rooms.logs.flush()
+    assert sorted(log_rows(served, world)["roll"]) == sorted(
+        [(a_site, "absent", None, True), (b_site, "absent", None, False)]
+    )
+
+
 async def test_ending_the_meeting_closes_the_log(served: Served, people: Directory) -> None:
     world = room_world(served.app, people)
     with served.app.state.ctx.session() as session:

@@ -224,7 +224,8 @@ def test_the_agenda_a_vote_the_roll_call_and_a_co_chair_through_the_pages(
         expect(page.locator("#vote-answer")).to_be_hidden()
     expect(chair.locator("#vote-form")).to_be_visible()
 
-    # The roll call: the chair opens it; A is there in person with 12 people, B is absent with a reason.
+    # The roll call: the chair opens it; A is there in person with 12 people, B on line with 3. Both are
+    # connected, so neither may report itself absent (the option is disabled, and the server would refuse it).
     chair.click(".console-tab[data-tab='roll']")
     expect(chair.locator("#roll-toggle")).to_have_text("Mở điểm danh")
     chair.click("#roll-toggle")
@@ -235,28 +236,37 @@ def test_the_agenda_a_vote_the_roll_call_and_a_co_chair_through_the_pages(
     a.click("#roll-form button[type=submit]")
     expect(a.locator("#roll-sent")).to_have_text("Đã gửi điểm danh: Dự trực tiếp · 12 người")
     expect(b.locator("#roll-answer")).to_be_visible()
-    b.check("input[name=roll-status][value=absent]")
+    expect(b.locator("input[name=roll-status][value=absent]")).to_be_disabled()
+    absent_label = b.locator("label", has=b.locator("input[name=roll-status][value=absent]"))
+    expect(absent_label).to_have_attribute("title", "Điểm cầu đang kết nối với cuộc họp nên không báo vắng mặt.")
+    b.fill("#roll-headcount", "3")
     b.click("#roll-form button[type=submit]")
-    expect(b.locator("#roll-error")).to_have_text("Hãy ghi lý do vắng mặt.")
-    b.fill("#roll-reason", "Mất điện do bão")
-    b.click("#roll-form button[type=submit]")
+    expect(b.locator("#roll-sent")).to_have_text("Đã gửi điểm danh: Dự trực tuyến · 3 người")
 
     row_a = chair.locator(f"#roll-sites li[data-site='{site_a}']")
     row_b = chair.locator(f"#roll-sites li[data-site='{site_b}']")
     expect(row_a.locator(".roll-site-answer")).to_have_text("Dự trực tiếp · 12 người", timeout=20_000)
-    expect(row_b.locator(".roll-site-answer")).to_have_text("Vắng mặt · Lý do: Mất điện do bão", timeout=20_000)
-    expect(chair.locator("#roll-total")).to_have_text("Tổng số người dự: 12")
+    expect(row_b.locator(".roll-site-answer")).to_have_text("Dự trực tuyến · 3 người", timeout=20_000)
+    expect(chair.locator("#roll-total")).to_have_text("Tổng số người dự: 15")
     expect(chair.locator("#roll-counts")).to_have_text(
-        "0 trực tuyến · 1 trực tiếp · 1 vắng · 1 chưa điểm danh"  # the district's room has not answered
+        "1 trực tuyến · 1 trực tiếp · 0 vắng · 1 chưa điểm danh"  # the district's room has not answered
     )
     # On the sites' list too.
     expect(chair.locator(f"#console-sites li[data-site='{site_a}'] .cs-roll")).to_have_text("Dự trực tiếp · 12 người")
 
-    # The chair corrects A's headcount: 15.
+    # The chair corrects A's headcount: 15; and marks B absent (its PC is on, its people went to the dykes),
+    # which needs a reason.
     row_a.locator("button.roll-edit").click()
     row_a.locator("input.roll-edit-headcount").fill("15")
     row_a.locator("button.roll-save").click()
     expect(row_a.locator(".roll-site-answer")).to_contain_text("Dự trực tiếp · 15 người", timeout=20_000)
+    row_b.locator("button.roll-edit").click()
+    row_b.locator("select.roll-edit-status").select_option("absent")
+    row_b.locator("button.roll-save").click()
+    expect(row_b.locator(".roll-edit-error")).to_have_text("Hãy ghi lý do vắng mặt.")
+    row_b.locator("input.roll-edit-reason").fill("Đi trực đê")
+    row_b.locator("button.roll-save").click()
+    expect(row_b.locator(".roll-site-answer")).to_contain_text("Vắng mặt · Lý do: Đi trực đê", timeout=20_000)
     expect(chair.locator("#roll-total")).to_have_text("Tổng số người dự: 15")
 
     # Closed: the sites' forms go away.

@@ -64,7 +64,7 @@ export class Chairing {
     }
     this.floorState.update({ controller, muted: Boolean(mine?.muted), hand: mine?.hand || null });
     const isSite = Boolean(mine && mine.site !== null && mine.site !== undefined);
-    this.rollCall.setMine(isSite, mine?.roll_call || this.rollCall.mine);
+    this.rollCall.setMine(isSite, mine?.roll_call || this.rollCall.mine, mine?.media === "connected");
     this.votes.setVoter({ site: isSite, person: Boolean(this.config.person) });
   }
 

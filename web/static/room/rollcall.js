@@ -60,9 +60,12 @@ export class RollCall {
     this.drawConsole();
   }
 
-  setMine(canAnswer, answer) {
+  // connected: this site's picture and sound are in the meeting, so it cannot report itself absent (the
+  // server refuses it; the chair may still correct it).
+  setMine(canAnswer, answer, connected = false) {
     this.canAnswer = canAnswer;
     this.mine = answer || null;
+    this.connected = connected;
     this.drawSite();
   }
 
@@ -102,6 +105,14 @@ export class RollCall {
       const radio = document.querySelector(`input[name=roll-status][value="${this.mine.status}"]`);
       if (radio) {
         radio.checked = true;
+      }
+    }
+    const absent = document.querySelector("input[name=roll-status][value=absent]");
+    if (absent) {
+      absent.disabled = Boolean(this.connected);
+      absent.closest("label").title = this.connected ? this.texts.rc_absent_connected : "";
+      if (absent.disabled && absent.checked) {
+        document.querySelector("input[name=roll-status][value=online]").checked = true;
       }
     }
     this.syncForm();
