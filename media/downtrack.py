@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
 
 from media import rtcp
 from media.clock import ntp_now
 from media.codecs import Codec, payload_type_map
 from media.errors import IncompatibleSlot
 from media.forwarder import Forwarder
+from media.receiver import Receiver
 from media.rtp import ExtensionLayout, RtpPacket, abs_send_time_now, pack_header
 from media.rtpmunger import Epoch, RtpMunger
-
-if TYPE_CHECKING:
-    from media.receiver import Receiver
-    from media.wire import Outgoing, Wire
+from media.wire import Outgoing, Wire
 
 MAX_NACKED_PER_PACKET = 64
 RETRANSMIT_GUARD = 0.04  # the same packet is not resent more often than this, or 1.5 RTT
@@ -101,6 +98,10 @@ class DownTrack:
 
     def forget(self, receiver: Receiver) -> None:
         self.forwarder.forget(receiver)
+
+    def resume(self, receiver: Receiver, now: float) -> None:
+        """The source resumed after a pause: a fresh epoch (at a keyframe, for video)."""
+        self.forwarder.restart(receiver, now)
 
     # The forwarding path: called once per packet per subscriber, so kept flat.
     def write(self, packet: RtpPacket, receiver: Receiver, now: float, send_time: bytes, batch: list[Outgoing]) -> None:

@@ -7,20 +7,15 @@ never freezes on a switch).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from media.receiver import Receiver, TrackSender
 from media.rtp import RtpPacket
 from media.rtpmunger import Epoch, RtpMunger
-
-if TYPE_CHECKING:
-    from media.downtrack import DownTrack
-    from media.receiver import Receiver
 
 
 class Forwarder:
     __slots__ = ("downtrack", "munger", "pending", "pt_maps", "source", "video")
 
-    def __init__(self, downtrack: DownTrack, munger: RtpMunger, video: bool) -> None:
+    def __init__(self, downtrack: TrackSender, munger: RtpMunger, video: bool) -> None:
         self.downtrack = downtrack
         self.munger = munger
         self.video = video

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from media import h264, rtcp, vp8
 from media.buffer import NackTracker, PacketHistory, StreamStats
@@ -13,8 +13,21 @@ from media.errors import MalformedPacket
 from media.rtp import RtpPacket, abs_send_time_now
 from media.wire import Outgoing, send_batch
 
-if TYPE_CHECKING:
-    from media.downtrack import DownTrack
+
+class TrackSender(Protocol):
+    """What a receiver and its holders need of each downtrack carrying it (``media.downtrack.DownTrack``).
+
+    A protocol, so that this module need not import the downtrack's, which builds on this one.
+    """
+
+    def write(self, packet: RtpPacket, receiver: Receiver, now: float, send_time: bytes, batch: list[Outgoing]) -> None:
+        """Send ``packet`` of ``receiver`` on to the subscriber (into ``batch``), if it is to go."""
+
+    def forget(self, receiver: Receiver) -> None:
+        """``receiver`` is going away: keep no reference to it."""
+
+    def resume(self, receiver: Receiver, now: float) -> None:
+        """``receiver`` resumed after a pause."""
 
 
 class Receiver:
@@ -50,7 +63,7 @@ class Receiver:
         self.stats = StreamStats(self.clock_rate)
         self.history: PacketHistory | None = PacketHistory(history_size) if self.video else None
         self.nack: NackTracker | None = NackTracker() if self.video else None
-        self.downtracks: list[DownTrack] = []
+        self.downtracks: list[TrackSender] = []
         self.paused = False
         self.closed = False
         self.keyframe_interval = keyframe_interval
@@ -75,12 +88,12 @@ class Receiver:
     def __repr__(self) -> str:
         return f"Receiver({self.participant_id}/{self.mid} {self.kind})"
 
-    def add_downtrack(self, downtrack: DownTrack) -> None:
+    def add_downtrack(self, downtrack: TrackSender) -> None:
         if downtrack not in self.downtracks:
             # Copy on write: a fan-out loop in progress keeps iterating over the old list.
             self.downtracks = [*self.downtracks, downtrack]
 
-    def remove_downtrack(self, downtrack: DownTrack) -> None:
+    def remove_downtrack(self, downtrack: TrackSender) -> None:
         if downtrack in self.downtracks:
             self.downtracks = [d for d in self.downtracks if d is not downtrack]
 

@@ -161,7 +161,7 @@ class Room:
             receiver.paused = paused
             if not paused:
                 for downtrack in receiver.downtracks:
-                    downtrack.forwarder.restart(receiver, now)
+                    downtrack.resume(receiver, now)
         if paused and kind == "audio":
             self.observer.forget(participant_id)
 

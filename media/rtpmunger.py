@@ -10,13 +10,10 @@ kept a little while so that NACKs for their packets can still be answered.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
+from media.receiver import Receiver
 from media.rtp import RtpPacket
 from media.vp8 import Vp8Descriptor, Vp8Munger
-
-if TYPE_CHECKING:
-    from media.receiver import Receiver
 
 KEPT_EPOCHS = 4
 
