@@ -81,6 +81,7 @@ SCRIPT_TEXTS = {
     "camera_start": N_("Bật camera"),
     "raise_hand": N_("Xin phát biểu"),
     "lower_hand": N_("Thôi xin phát biểu"),
+    "holding_floor": N_("Đang được phát biểu"),
     "share": N_("Chia sẻ màn hình"),
     "stop_share": N_("Dừng chia sẻ"),
     "allow_share": N_("Cho chia sẻ màn hình"),

@@ -95,7 +95,11 @@ def test_the_floor_given_makes_the_main_view_and_muting_stops_the_sound(
     )
     expect(chair.locator("#floor-holder")).to_contain_text("Đang phát biểu: Hội trường xã Bum Nưa")
     expect(chair.locator(f"#floor-queue li[data-participant='{a_id}']")).to_have_count(0)
-    expect(a.locator("#hand-toggle")).to_have_text("Xin phát biểu")
+    # Holding the floor, A is not offered to ask for it: its button says it has the floor, and does nothing.
+    expect(a.locator("#hand-toggle")).to_have_text("Đang được phát biểu")
+    expect(a.locator("#hand-toggle")).to_be_disabled()
+    expect(b.locator("#hand-toggle")).to_have_text("Xin phát biểu")
+    expect(b.locator("#hand-toggle")).to_be_enabled()
     # A's picture is the main view at site B, playing.
     expect(b.locator(f"#tile-main[data-participant='{a_id}']")).to_be_visible(timeout=20_000)
     eventually(
@@ -132,6 +136,8 @@ def test_the_floor_given_makes_the_main_view_and_muting_stops_the_sound(
     chair_id = f"person-{people.chair.id}"
     expect(b.locator(f"#tile-main[data-participant='{chair_id}']")).to_be_visible(timeout=20_000)
     expect(a.locator("#floor-state")).to_be_hidden()
+    expect(a.locator("#hand-toggle")).to_have_text("Xin phát biểu")
+    expect(a.locator("#hand-toggle")).to_be_enabled()
     # B never asked: nothing about it is flagged.
     expect(chair.locator(f"#console-sites li[data-participant='{b_id}'] .flag")).to_have_count(0)
 

@@ -23,6 +23,7 @@ let room = null;
 let audioOn = true;
 let videoOn = true;
 let hand = false;
+let holdsFloor = false; // the chair gave this site the floor: nothing to ask for
 let handAgain = false;
 let screenTrack = null;
 let errorTimer = null;
@@ -86,8 +87,11 @@ function drawControls() {
   if ($("hand-toggle")) {
     // The chair gives the floor and speaks at will: asking for the floor is for the sites.
     $("hand-toggle").hidden = Boolean(me?.chair);
-    $("hand-toggle").textContent = hand ? texts.lower_hand : texts.raise_hand;
-    $("hand-toggle").setAttribute("aria-pressed", String(hand));
+    // Holding the floor, the button says so instead of offering to ask for it.
+    $("hand-toggle").disabled = holdsFloor;
+    $("hand-toggle").classList.toggle("holding-floor", holdsFloor);
+    $("hand-toggle").textContent = holdsFloor ? texts.holding_floor : hand ? texts.lower_hand : texts.raise_hand;
+    $("hand-toggle").setAttribute("aria-pressed", String(hand && !holdsFloor));
   }
   $("share-toggle").textContent = screenTrack ? texts.stop_share : texts.share;
   $("share-toggle").setAttribute("aria-pressed", String(Boolean(screenTrack)));
@@ -242,6 +246,7 @@ function onMessage(m) {
         $("share-toggle").title = mine && mine.may_share ? "" : texts.share_failed;
         if (mine && chairing) {
           hand = Boolean(mine.hand); // given the floor, or taken off the queue by the chair
+          holdsFloor = Boolean(mine.floor);
           drawControls();
         }
       }
@@ -346,6 +351,9 @@ function wireControls() {
     drawControls();
   });
   $("hand-toggle")?.addEventListener("click", () => {
+    if (holdsFloor) {
+      return;
+    }
     hand = !hand;
     handAgain = false;
     signal?.send({ type: "hand", raised: hand });
