@@ -21,6 +21,7 @@ documents out) nor filed through the interconnection (``filing.enqueue_filing`` 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from meetings.audit import record
+from meetings.audit import AuditEntry, record
 from meetings.documents import DocumentStore
 from meetings.errors import Conflict
 from meetings.meeting import Document, Meeting
@@ -45,6 +46,8 @@ from meetings.scheduling import check_publishable, publish_meeting
 from meetings.units import Site, Unit
 
 INVITATION_PURPOSE = "invitation"
+ISSUE_ACTION = "issue_invitation"
+"""The audit action of a Giấy mời attached to its meeting; its detail says whether it was signed."""
 """The outbox purpose of the Giấy mời's filing packages."""
 
 
@@ -86,6 +89,25 @@ def invitation_documents(session: Session, meeting_id: int) -> list[Document]:
         return []
     query = select(Document).where(Document.meeting_id == meeting_id, col(Document.filename).in_(names))
     return list(session.exec(query.order_by(col(Document.id))).all())
+
+
+def unsigned_invitations(session: Session, meeting_id: int) -> list[IssuedNumber]:
+    """The numbers of the meeting's Giấy mời (those still its documents) that went out with no digital
+    signature at all, as the audit entry written when each was attached records: the server had no
+    certificate to sign with (web.invitation_signing, production without an agency certificate)."""
+    documents = invitation_documents(session, meeting_id)
+    if not documents:
+        return []
+    entries = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.action == ISSUE_ACTION,
+            AuditEntry.object_type == "document",
+            col(AuditEntry.object_id).in_([d.id for d in documents]),
+        )
+    ).all()
+    unsigned = {e.object_id for e in entries if json.loads(e.detail).get("signed") is False}
+    numbers = {pdf_filename(n.number_and_symbol()): n for n in invitation_numbers(session, meeting_id)}
+    return [numbers[d.filename] for d in documents if d.id in unsigned]
 
 
 def reserved_number(session: Session, meeting_id: int) -> IssuedNumber | None:
@@ -239,7 +261,7 @@ def attach_invitation(
     record(
         session,
         actor.id,
-        "issue_invitation",
+        ISSUE_ACTION,
         "document",
         document.id,
         meeting_id=meeting.id,

@@ -3,18 +3,25 @@ the page asks for the number and refuses to publish without it."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from meetings.meeting import Document, Meeting, MeetingKind, MeetingState
 from meetings.records.numbering import NumberingMode, set_numbering_mode
+from meetings.records.verification import check_signatures
 from meetings.scheduling import MeetingDraft, create_meeting
-from tests.web.conftest import Directory, log_in, token_for
+from tests.web.conftest import Directory, build_directory, log_in, token_for
+from web.app import create_app
+from web.settings import Settings
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -48,7 +55,9 @@ def test_publishing_attaches_the_numbered_invitation(client: TestClient, app: St
         f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)}, follow_redirects=False
     )
     assert response.status_code == 303, response.text
-    assert "Giay-moi-01-GM-UBND.pdf" in client.get(f"/meetings/{meeting_id}").text
+    page = client.get(f"/meetings/{meeting_id}").text
+    assert "Giay-moi-01-GM-UBND.pdf" in page
+    assert "không có chữ ký số" not in page  # signed (the demo CA of the test environment)
 
 
 def test_the_clerks_number_is_asked_for_and_required(client: TestClient, app: Starlette, people: Directory) -> None:
@@ -144,3 +153,63 @@ def test_the_issued_invitation_cannot_be_removed(client: TestClient, app: Starle
     assert "Giay-moi-01-GM-UBND.pdf" in page
     # The page offers no remove button the server would refuse.
     assert f"/documents/{document.id}/remove" not in page
+
+
+UNSIGNED = "Giấy mời số 01/GM-UBND đã được gửi đi mà không có chữ ký số."
+UNSIGNED_WHY = "máy chủ chưa được cấu hình chứng thư số của cơ quan (GIAOBAN_SIGNING_AGENCY_P12)"
+
+
+@pytest.fixture
+def production_app(tmp_path: Path, database_url: str) -> Iterator[Starlette]:
+    """The application as deployed without an agency certificate: no demo CA to fall back on."""
+    settings = Settings(
+        data_dir=tmp_path / "production", database_url=database_url, environment="production", secret_key="p" * 48
+    )
+    application = create_app(settings)
+    yield application
+    application.state.ctx.engine.dispose()
+
+
+def _document_bytes(app: Starlette, meeting_id: int) -> bytes:
+    with app.state.ctx.session() as session:
+        [document] = session.exec(select(Document).where(Document.meeting_id == meeting_id)).all()
+    root = Path(app.state.ctx.settings.data_dir) / "documents"
+    return (root / document.sha256[:2] / document.sha256).read_bytes()
+
+
+def test_an_invitation_sent_unsigned_is_shown_to_its_managers_with_the_reason(
+    production_app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    with production_app.state.ctx.session() as session:
+        people = build_directory(session, production_app.state.ctx.password_hasher)
+    meeting_id = _draft(production_app, people, register=False)
+    with TestClient(production_app, base_url="http://127.0.0.1") as client:
+        log_in(client, "thuky")
+        assert UNSIGNED not in client.get(f"/meetings/{meeting_id}").text  # a draft has no Giấy mời yet
+        with caplog.at_level(logging.WARNING, logger="giaoban.records"):
+            published = client.post(
+                f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)}, follow_redirects=False
+            )
+        assert published.status_code == 303, published.text
+        assert "the Giấy mời goes out unsigned" in caplog.text
+        assert check_signatures(_document_bytes(production_app, meeting_id), []).signatures == []
+
+        page = client.get(f"/meetings/{meeting_id}").text
+        assert UNSIGNED in page and UNSIGNED_WHY in page
+        assert "gửi giấy mời có chữ ký qua hệ thống quản lý văn bản" in page
+        token = token_for(client)
+        client.post("/language", data={"csrf_token": token, "lang": "en", "next": f"/meetings/{meeting_id}"})
+        english = client.get(f"/meetings/{meeting_id}").text
+        assert "Invitation No. 01/GM-UBND was sent without a digital signature." in english
+        assert "no agency signing certificate was configured on the server (GIAOBAN_SIGNING_AGENCY_P12)" in english
+        assert UNSIGNED not in english
+        client.post("/logout", data={"csrf_token": token_for(client)})
+
+        log_in(client, "chutich")  # the chair, of the convening unit, is told too
+        assert UNSIGNED in client.get(f"/meetings/{meeting_id}").text
+        client.post("/logout", data={"csrf_token": token_for(client)})
+
+        log_in(client, "canbo.a")  # an invited commune's official sees the meeting, not the warning
+        page = client.get(f"/meetings/{meeting_id}")
+        assert page.status_code == 200 and "Giay-moi-01-GM-UBND.pdf" in page.text
+        assert UNSIGNED not in page.text and "GIAOBAN_SIGNING_AGENCY_P12" not in page.text

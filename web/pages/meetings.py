@@ -21,6 +21,7 @@ from meetings.meeting import Meeting, MeetingState
 from meetings.people import Person
 from meetings.records.fonts import FontMissing
 from meetings.records.invitation_form import issued_invitation_number
+from meetings.records.invitation_issue import unsigned_invitations
 from meetings.records.numbering import NumberingMode, numbering_mode
 from meetings.units import Unit
 from meetings.viewing import MeetingDetail
@@ -184,6 +185,9 @@ def render_meeting_page(
         shown = context["detail"]
         assert isinstance(shown, MeetingDetail)
         context["issued_ids"] = {d.id for d in shown.documents if issued_invitation_number(session, d) is not None}
+        # A Giấy mời sent with no signature (production without a certificate): its managers are told why.
+        unsigned = unsigned_invitations(session, meeting_id) if context["manage"] else []
+        context["unsigned_invitations"] = [str(n.number_and_symbol()) for n in unsigned]
     # Each signed PDF's signatures, checked once per document (web.signature_status); this handler runs in a
     # worker thread, so the check does not hold up the event loop.
     settings = ctx(request).settings
