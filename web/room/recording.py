@@ -8,7 +8,8 @@ media server, which only forwards. A ``Recording`` row is written at the start a
 file's time zero is ``started_at``, which links it to the agenda's turns and the floor's turns by time.
 
 Confidential meetings are refused unless the chair overrides it (or chose so on the meeting's form); the
-recording of a confidential meeting is logged as a ``recording_override`` meeting event.
+recording of a confidential meeting is logged as a ``recording_override`` meeting event once the recorder has
+started (a start refused for lack of disk space, or a recorder that never started, overrides nothing).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class Running:
     reader: asyncio.Task[None] | None = None
     stopping: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    # A confidential meeting recorded anyway: who decided, and the event's details, logged once it records.
+    override: tuple[int | None, dict[str, str]] | None = None
 
 
 class Recordings:
@@ -92,8 +95,11 @@ class Recordings:
 
     # ---------- starting ----------
 
-    def _begin(self, meeting_id: int, person_id: int | None, override: bool, at: datetime) -> tuple[int, str]:
-        """Check the meeting and write the Recording row (and the override's event); runs in a thread."""
+    def _begin(
+        self, meeting_id: int, person_id: int | None, override: bool, at: datetime
+    ) -> tuple[int, str, dict[str, str] | None]:
+        """Check the meeting and write the Recording row; runs in a thread. Returns the row's id, the file's
+        name and, for a confidential meeting, the override's details (logged when the recording starts)."""
         with self.context.session() as session:
             meeting = session.get(Meeting, meeting_id)
             if meeting is None:
@@ -113,20 +119,10 @@ class Recordings:
                 confidential_override=overridden,
             )
             session.add(row)
-            if overridden:
-                detail = {"filename": filename, "by": "chair" if override else "meeting_setting"}
-                session.add(
-                    MeetingEvent(
-                        meeting_id=meeting_id,
-                        at=at,
-                        kind="recording_override",
-                        actor_id=person_id,
-                        detail_json=json.dumps(detail),
-                    )
-                )
             session.commit()
             assert row.id is not None
-            return row.id, filename
+            detail = {"filename": filename, "by": "chair" if override else "meeting_setting"} if overridden else None
+            return row.id, filename, detail
 
     def _ws_url(self, participant: Participant) -> str:
         if self.ws_url:
@@ -156,7 +152,7 @@ class Recordings:
     async def _start(self, room: MeetingRoom, participant: Participant, override: bool) -> None:
         assert room.meeting_id is not None
         at = _now().replace(microsecond=0)
-        recording_id, filename = await run_in_threadpool(
+        recording_id, filename, overridden = await run_in_threadpool(
             self._begin, room.meeting_id, participant.seat.person_id, override, at
         )
         path = self.context.settings.data_dir / filename
@@ -194,6 +190,8 @@ class Recordings:
             await run_in_threadpool(self._complete, recording_id, path, {})
             raise ProtocolError("recording_unavailable") from None
         running = Running(room.key, room.meeting_id, recording_id, path, process)
+        if overridden is not None:
+            running.override = (participant.seat.person_id, overridden)
         self.running[room.key] = running
         running.reader = asyncio.create_task(self._follow(running), name=f"giaoban-recorder-{room.key}")
         room.broadcast({"type": "recording", "on": True})
@@ -213,24 +211,35 @@ class Recordings:
                 if not isinstance(line, dict):
                     continue
                 if line.get("event") == "started":
+                    await run_in_threadpool(self._started_at, running, line.get("at"))
                     running.started.set()
-                    await run_in_threadpool(self._started_at, running.recording_id, line.get("at"))
                 elif line.get("event") == "done":
                     running.summary = line
             await running.process.wait()
         finally:
             await self._finish(running)
 
-    def _started_at(self, recording_id: int, at: object) -> None:
-        """The file's time zero is when the recorder's clock started, a moment after the command."""
-        if not isinstance(at, str):
-            return
+    def _started_at(self, running: Running, at: object) -> None:
+        """The recorder records: the file's time zero is when its clock started, a moment after the command. A
+        confidential meeting's override is logged now, not when asked: a refused or failed start records
+        nothing, so nothing was overridden."""
         with self.context.session() as session:
-            row = session.get(Recording, recording_id)
-            if row is not None:
+            row = session.get(Recording, running.recording_id)
+            if row is not None and isinstance(at, str):
                 row.started_at = datetime.fromisoformat(at)
                 session.add(row)
-                session.commit()
+            if running.override is not None:
+                actor_id, detail = running.override
+                session.add(
+                    MeetingEvent(
+                        meeting_id=running.meeting_id,
+                        at=row.started_at if row is not None else _now(),
+                        kind="recording_override",
+                        actor_id=actor_id,
+                        detail_json=json.dumps(detail),
+                    )
+                )
+            session.commit()
 
     async def _finish(self, running: Running) -> None:
         if self.running.get(running.room_key) is running:
