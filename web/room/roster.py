@@ -22,6 +22,7 @@ def roster(room: MeetingRoom) -> list[dict[str, Any]]:
         {
             "id": p.id,
             "name": p.seat.label,
+            "caption": p.seat.caption,
             "site": p.seat.site_id,
             "chair": p.id == chair,
             "may_chair": p.seat.chair,
@@ -63,6 +64,7 @@ def welcome(room: MeetingRoom, participant: Participant, layout: dict[str, int])
         "you": {
             "id": participant.id,
             "name": participant.seat.label,
+            "caption": participant.seat.caption,
             "chair": participant.seat.chair,
             "controller": state.is_controller(participant.seat),
         },

@@ -58,6 +58,11 @@ def test_sites_see_each_other_a_late_site_the_speaker_the_screen_and_a_media_res
     time.sleep(1.5)
     assert forwarded(live, world) > before + 50, "the server forwards packets"
     expect(a.locator("#conn-state")).to_have_text("Đã kết nối")
+    # A site's tile is captioned by its unit; its room's whole name shows on hover.
+    tile_b = a.locator(f"#stage figure.tile[data-participant='{b_id}']").first
+    expect(tile_b.locator(".tile-name")).to_have_text("UBND xã Ka Lăng")
+    expect(tile_b).to_have_attribute("title", "Hội trường xã Ka Lăng")
+    expect(a.locator("#tile-self .tile-name")).to_contain_text("UBND xã Bum Nưa")
 
     # A third comes late: the chair, logged in, from the meeting page's button.
     chair = new_page()

@@ -57,7 +57,8 @@ export class Stage {
       this.audioElements.push(audio);
     }
     const self = $("tile-self");
-    self.querySelector(".tile-name").textContent = `${me.name} (${texts.you})`;
+    self.querySelector(".tile-name").textContent = `${me.caption || me.name} (${texts.you})`;
+    self.title = me.name;
     self.dataset.participant = me.id;
     this.reset();
   }
@@ -202,8 +203,10 @@ export class Stage {
       }
       tile.dataset.participant = who;
       const entry = this.names[who];
-      const name = who === this.me.id ? this.texts.yourself : entry ? entry.name : who;
+      // The caption (a site's unit) tells tiles apart; the whole name shows on hover.
+      const name = who === this.me.id ? this.texts.yourself : entry ? entry.caption || entry.name : who;
       tile.querySelector(".tile-name").textContent = name;
+      tile.title = entry ? entry.name : name;
       tile.classList.toggle("speaking", who === this.speaker);
       tile.classList.toggle("no-video", Boolean(entry && !entry.video));
       this.drawFlags(tile.querySelector(".tile-flags"), entry, who);
