@@ -18,7 +18,7 @@ from meetings import accounts
 from meetings.people import Person
 from web.context import AppContext, ctx
 from web.errors import Unauthorized
-from web.i18n import N_
+from web.i18n import CHOSEN_KEY, N_, SESSION_KEY
 
 SESSION_COOKIE = "giaoban_session"
 SESSION_MAX_AGE = 12 * 60 * 60  # one working day and a bit: officials share office PCs
@@ -83,19 +83,27 @@ def require_person(conn: HTTPConnection) -> Person:
     return person
 
 
+def language_chosen_before_log_in(conn: HTTPConnection) -> str | None:
+    """The language picked on this browser since the last log-out, if any (it outranks the stored preference)."""
+    language = conn.session.get(SESSION_KEY)
+    return language if conn.session.get(CHOSEN_KEY) and isinstance(language, str) else None
+
+
 def log_in(conn: HTTPConnection, person: Person) -> None:
     """Start a fresh session for ``person`` (a new CSRF token too, so none from before log-in survives)."""
-    language = conn.session.get("lang")
+    chosen = language_chosen_before_log_in(conn)
+    language = conn.session.get(SESSION_KEY)
     conn.session.clear()
     conn.session[PERSON_KEY] = person.id
     conn.session[CSRF_KEY] = secrets.token_urlsafe(32)
-    conn.session["lang"] = person.language or language
+    conn.session[SESSION_KEY] = chosen or person.language or language
     conn.scope[_CACHE_KEY] = person
 
 
 def log_out(conn: HTTPConnection) -> None:
-    language = conn.session.get("lang")
+    """End the session; the page stays in its language, but the next person to log in gets their own."""
+    language = conn.session.get(SESSION_KEY)
     conn.session.clear()
     if language:
-        conn.session["lang"] = language
+        conn.session[SESSION_KEY] = language
     conn.scope[_CACHE_KEY] = None

@@ -31,6 +31,9 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 LANGUAGES: dict[str, str] = {"vi": "Tiếng Việt", "en": "English"}
 SESSION_KEY = "lang"
+# Set when the language was picked on this browser since the last log-out (on the log-in page, say): the
+# person logging in then keeps that choice instead of their stored preference.
+CHOSEN_KEY = "lang_chosen"
 
 
 def compile_catalog(po_path: Path, language: str) -> Translations:
@@ -86,6 +89,7 @@ def set_language(conn: HTTPConnection, language: str) -> str:
     if language not in LANGUAGES:
         language = catalogs(conn).default_language
     conn.session[SESSION_KEY] = language
+    conn.session[CHOSEN_KEY] = True
     return language
 
 

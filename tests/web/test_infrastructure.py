@@ -161,3 +161,21 @@ def test_a_persons_language_preference_applies_at_log_in(client: TestClient, peo
         assert '<html lang="vi">' in other.get("/login").text
         log_in(other, "chutich")
         assert '<html lang="en">' in other.get("/meetings").text
+
+
+def test_a_language_picked_on_the_log_in_page_outlasts_the_log_in(client: TestClient, people: Directory) -> None:
+    # Before: the stored preference (Vietnamese by default) replaced the English just picked on the log-in page.
+    token = csrf_of(client.get("/login").text)
+    client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/login"})
+    log_in(client, "thuky")
+    assert '<html lang="en">' in client.get("/meetings").text
+    # It is the person's preference now, on any browser ...
+    other = TestClient(client.app, base_url="http://127.0.0.1")
+    with other:
+        log_in(other, "thuky")
+        assert '<html lang="en">' in other.get("/meetings").text
+    # ... but not the next person's on this one: after a log-out, they get their own (Vietnamese).
+    client.post("/logout", data={"csrf_token": token_for(client)})
+    assert '<html lang="en">' in client.get("/login").text
+    log_in(client, "chutich")
+    assert '<html lang="vi">' in client.get("/meetings").text

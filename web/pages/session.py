@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from meetings import accounts
-from web.auth import current_person, log_in, log_out
+from web.auth import current_person, language_chosen_before_log_in, log_in, log_out
 from web.context import ctx
 from web.i18n import set_language, translate
 from web.pages.forms import safe_next, see_other, text
@@ -51,6 +51,13 @@ def login_submit(request: Request) -> Response:
         page = {"next": target, "username": username, "error": error}
         return render(request, "login.html", page, status_code=400)
     context.login_throttle.succeeded(username)
+    chosen = language_chosen_before_log_in(request)
+    if chosen is not None and chosen != person.language:
+        # Picked on the log-in page: the person's preference from now on, as if picked after logging in.
+        with context.session() as session:
+            person.language = chosen
+            session.add(person)
+            session.commit()
     log_in(request, person)
     return see_other(target)
 
