@@ -100,6 +100,13 @@
     });
   }
 
+  // A chart of months wider than a phone scrolls sideways: show the latest months (its right end) first.
+  function setUpScrollEnd() {
+    document.querySelectorAll("[data-scroll-end]").forEach(function (box) {
+      box.scrollLeft = box.scrollWidth;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showInsecureBanner();
     setUpAgenda();
@@ -107,5 +114,6 @@
     setUpSiteGroups();
     setUpConfirm();
     setUpPrint();
+    setUpScrollEnd();
   });
 })();
