@@ -64,6 +64,12 @@ AUDIT_ACTIONS: dict[str, str] = {
     "resend": N_("Gửi lại thư"),
     "reply": N_("Trả lời giấy mời"),
     "decide_deputy": N_("Cho ý kiến về người dự thay"),
+    "number_invitation": N_("Cấp số giấy mời"),
+    "issue_invitation": N_("Ban hành giấy mời"),
+    "supersede_invitation": N_("Thay thế giấy mời"),
+    "room_auto_open": N_("Đặt chế độ tự mở cuộc họp"),
+    "set_numbering": N_("Đặt cách cấp số văn bản"),
+    "import": N_("Nhập danh bạ"),
 }
 
 OBJECT_TYPES: dict[str, str] = {
@@ -77,4 +83,5 @@ OBJECT_TYPES: dict[str, str] = {
     "document": N_("Tài liệu"),
     "outbox_item": N_("Thư đi"),
     "minutes": N_("Biên bản"),
+    "directory": N_("Danh bạ"),
 }

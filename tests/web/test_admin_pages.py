@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from meetings import audit
 from tests.web.conftest import Directory, log_in, token_for
 
 
@@ -142,11 +145,41 @@ def test_audit_log_shows_who_did_what(client: TestClient, people: Directory) -> 
     token = token_for(client, "/holidays")
     client.post("/holidays", data={"csrf_token": token, "day": "2026-04-30", "kind": "holiday", "name": "30/4"})
     page = client.get("/audit").text
-    row = re.search(r"<tr>\s*<td class=\"nowrap\">[^<]+</td>\s*<td>Nguyễn Quản Trị</td>.*?</tr>", page, re.S)
+    row = re.search(r"<tr>\s*<td class=\"nowrap\">[^<]+</td>\s*<td[^>]*>Nguyễn Quản Trị</td>.*?</tr>", page, re.S)
     assert row, page
     assert "Tạo" in row.group(0)
     assert "Ngày nghỉ lễ" in row.group(0)
-    assert "2026-04-30" in row.group(0)
+    assert "30/04/2026" in row.group(0)  # the day as people write it, not the log's ISO 8601
     filtered = client.get("/audit?type=unit").text
     assert "Ngày nghỉ lễ #" not in filtered
     assert "/directory/units/" in filtered
+
+
+def test_audit_log_names_every_action_and_shows_times_in_local_time(
+    client: TestClient, app: Starlette, people: Directory
+) -> None:
+    with app.state.ctx.session() as session:
+        audit.record(session, people.secretary.id, "number_invitation", "meeting", 7, number="04/GM-UBND")
+        audit.record(session, people.chair.id, "room_auto_open", "meeting", 7, value=True)
+        at = datetime(2026, 11, 25, 16, 36, 58, 779138, tzinfo=UTC)
+        audit.record(session, None, "import", "directory", None, at=at)
+        moved = ["2026-12-07T01:00:00+00:00", "2026-12-07T02:30:00+00:00"]
+        audit.record(session, people.secretary.id, "update", "meeting", 7, changes={"start_at": moved})
+        session.commit()
+    log_in(client, "quantri")
+    page = client.get("/audit").text
+    for code in ("number_invitation", "room_auto_open", ">import<", ">directory"):
+        assert code not in page
+    assert "Cấp số giấy mời" in page
+    assert "Đặt chế độ tự mở cuộc họp" in page
+    assert "Nhập danh bạ" in page
+    # Hà Nội time (UTC+7), written dd/mm/yyyy HH:mm; yes and no in words.
+    assert "25/11/2026 23:36" in page
+    assert "2026-11-25 16:36" not in page
+    assert "07/12/2026 08:00 → 07/12/2026 09:30" in page
+    assert "<span class=\"muted\">value:</span> có" in page
+    client.post("/language", data={"csrf_token": token_for(client), "lang": "en", "next": "/audit"})
+    english = client.get("/audit").text
+    assert "Number the invitation" in english
+    assert "Import the directory" in english
+    assert "<span class=\"muted\">value:</span> yes" in english

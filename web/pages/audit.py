@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 from starlette.requests import Request
@@ -15,8 +18,9 @@ from meetings import access
 from meetings.audit import AuditEntry
 from meetings.people import Person
 from web.auth import require_person
+from web.i18n import translate
 from web.labels import AUDIT_ACTIONS, OBJECT_TYPES
-from web.pages.common import db
+from web.pages.common import db, local_zone
 from web.pages.forms import number
 from web.templating import render
 
@@ -38,7 +42,33 @@ class AuditRow:
     detail: list[tuple[str, str]]
 
 
-def _detail(raw: str) -> list[tuple[str, str]]:
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _shown(request: Request, value: Any, tz: ZoneInfo) -> str:
+    """One value of an entry as people read it: times in the local zone as dd/mm/yyyy HH:mm (the log keeps
+    ISO 8601, often in UTC), days as dd/mm/yyyy, yes/no in the page's language."""
+    if isinstance(value, bool):
+        return translate(request, "có") if value else translate(request, "không")
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if _DATETIME.fullmatch(value):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return moment.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+    elif _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value
+
+
+def _detail(request: Request, raw: str, tz: ZoneInfo) -> list[tuple[str, str]]:
     """The entry's details as short (key, value) pairs for the table."""
     try:
         data: Any = json.loads(raw)
@@ -51,10 +81,10 @@ def _detail(raw: str) -> list[tuple[str, str]]:
         if key == "changes" and isinstance(value, dict):
             for name, change in value.items():
                 if isinstance(change, list) and len(change) == 2:
-                    pairs.append((name, f"{change[0]} → {change[1]}"[:300]))
+                    before, after = (_shown(request, side, tz) for side in change)
+                    pairs.append((name, f"{before} → {after}"[:300]))
             continue
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        pairs.append((key, shown[:300]))
+        pairs.append((key, _shown(request, value, tz)[:300]))
     return pairs
 
 
@@ -66,6 +96,7 @@ def audit_page(request: Request) -> Response:
         kind = ""
     raw_page = request.query_params.get("page", "1")
     page = max(1, number(raw_page, 10**6) or 1)
+    tz = local_zone(request)
     with db(request) as session:
         query = select(AuditEntry)
         count = select(func.count()).select_from(AuditEntry)
@@ -88,7 +119,7 @@ def audit_page(request: Request) -> Response:
             link=OBJECT_LINKS[e.object_type].format(e.object_id)
             if e.object_type in OBJECT_LINKS and e.object_id is not None
             else "",
-            detail=_detail(e.detail),
+            detail=_detail(request, e.detail, tz),
         )
         for e in entries
     ]
