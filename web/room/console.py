@@ -40,6 +40,7 @@ class InvitedSite:
     id: int
     name: str
     people: tuple[str, ...]  # the people invited by name from the site's unit
+    unit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def load_facts(session: Session, meeting_id: int) -> MeetingFacts | None:
         .order_by(col(MeetingInvitee.id))
     ).all()
     sites = tuple(
-        InvitedSite(s.id or 0, s.name, tuple(p.full_name for p in invitees if p.unit_id == s.unit_id))
+        InvitedSite(s.id or 0, s.name, tuple(p.full_name for p in invitees if p.unit_id == s.unit_id), s.unit_id)
         for s in invited_sites(session, meeting_id)
     )
     agenda = tuple(
@@ -178,6 +179,26 @@ def site_state(participant: Participant | None) -> str:
     return "weak" if participant.quality == "poor" else "connected"
 
 
+def home_site(facts: MeetingFacts, participant: Participant) -> int | None:
+    """The invited site a participant is from: its seat's, or for a person sitting as themselves (the chair,
+    say) the first invited site of their unit, as attendance counts them."""
+    if participant.seat.site_id is not None:
+        return participant.seat.site_id
+    if participant.person_unit_id is None:
+        return None
+    return next((s.id for s in facts.sites if s.unit_id == participant.person_unit_id), None)
+
+
+def present_from(room: MeetingRoom, facts: MeetingFacts, site_id: int) -> list[dict[str, Any]]:
+    """Who is in the room from a site, in the order they came: the person logged in at its seat, or the site's
+    own computer (name None), and the people of its unit sitting as themselves."""
+    return [
+        {"participant": p.id, "name": p.person_name, "connected": p.media == "connected"}
+        for p in sorted(room.participants.values(), key=lambda p: p.joined_at)
+        if not hidden(p) and home_site(facts, p) == site_id
+    ]
+
+
 def console_message(room: MeetingRoom) -> dict[str, Any]:
     state = room.chairing
     assert state.facts is not None
@@ -195,6 +216,7 @@ def console_message(room: MeetingRoom) -> dict[str, Any]:
                 "state": site_state(present),
                 "participant": present.id if present is not None else None,
                 "people": list(site.people),
+                "present": present_from(room, state.facts, site.id),
                 "stats": stats,
                 "roll_call": state.roll.get(site.id),
             }

@@ -70,6 +70,8 @@ class Participant:
     client_stats: dict[str, float] = field(default_factory=dict)
     chats: deque[float] = field(default_factory=lambda: deque(maxlen=protocol.CHAT_BURST))
     timeout: asyncio.TimerHandle | None = None
+    person_name: str | None = None  # the person logged in; None: a site's own computer
+    person_unit_id: int | None = None
 
     @property
     def id(self) -> str:

@@ -65,6 +65,10 @@ class Admission:
     start_at: datetime | None
     auto_open: bool
     last_n: int
+    # The person logged in (None: a site's own computer, through its join link), as the chair's console names
+    # who came from each site.
+    person_name: str | None = None
+    person_unit_id: int | None = None
 
 
 def _now() -> datetime:
@@ -132,6 +136,8 @@ class Rooms:
                 raise JoinRefused(protocol.TEXTS["malformed"])
             meeting = domain.load_meeting(session, grant.meeting_id)
             domain.check_joinable(meeting)
+            name: str | None = None
+            unit_id: int | None = None
             if grant.kind == "site":
                 if grant.site_id is None:
                     raise JoinRefused(protocol.TEXTS["malformed"])
@@ -148,6 +154,7 @@ class Rooms:
                 seat = domain.seat_for_person(session, person, meeting)
                 if seat.site_id != grant.site_id:
                     raise JoinRefused(NOT_BOUND)  # the invitation changed since the page was opened
+                name, unit_id = person.full_name, person.unit_id
             options = domain.room_options(session, grant.meeting_id)
             stage = "open" if meeting.state == MeetingState.LIVE else "lobby"
             return Admission(
@@ -160,6 +167,8 @@ class Rooms:
                 meeting.start_at,
                 options.auto_open,
                 meeting.last_n,
+                person_name=name,
+                person_unit_id=unit_id,
             )
 
     async def admit(self, token: object, conn: Connection) -> tuple[MeetingRoom, Participant]:
@@ -191,6 +200,7 @@ class Rooms:
             self.rooms[admission.key] = room
             self._attach(room, facts, saved)
         participant, replaced = room.admit(admission.seat, conn)
+        participant.person_name, participant.person_unit_id = admission.person_name, admission.person_unit_id
         if replaced is not None:
             await room.leave_media(replaced, "replaced")
             room.schedule_reconcile()

@@ -88,6 +88,10 @@ def test_the_floor_given_makes_the_main_view_and_muting_stops_the_sound(
     queued = chair.locator(f"#floor-queue li[data-participant='{a_id}']")
     expect(queued).to_contain_text("Hội trường xã Bum Nưa", timeout=20_000)
     expect(chair.locator(f"#console-sites li[data-participant='{a_id}'] .flag-hand")).to_be_visible()
+    # Who is in the room from A: its own computer (its join link), no one logged in.
+    expect(chair.locator(f"#console-sites li[data-participant='{a_id}'] .cs-present")).to_have_text(
+        "Trong phòng: máy của điểm cầu"
+    )
     queued.locator("button.give-floor").click()
 
     expect(a.locator("#floor-state")).to_have_text(

@@ -238,8 +238,13 @@ export class Console {
     head.append(element("span", "cs-name", site.name), element("span", `cs-state state-${state}`, this.texts[`state_${state}`]));
     head.append(this.flags(site.participant));
     item.append(head, element("div", "cs-meta muted small"));
+    // Who is in the room from the site (as the room knows them), then who was invited from its unit by name.
+    const present = (site.present || []).map((p) => p.name || this.texts.site_pc);
+    if (present.length) {
+      item.append(element("div", "cs-present small", fill(this.texts.present_names, { names: present.join(", ") })));
+    }
     if (people.length) {
-      item.append(element("div", "cs-people small", people.join(", ")));
+      item.append(element("div", "cs-people muted small", fill(this.texts.invited_names, { names: people.join(", ") })));
     }
     const roll = element("div", "cs-roll small", answerText(this.texts, site.roll_call));
     roll.dataset.status = site.roll_call?.status || "none";
@@ -267,15 +272,19 @@ export class Console {
       const people = (site.people || []).map((p) => (typeof p === "string" ? p : p.name || p.label || "")).filter(Boolean);
       rows.push({
         key: `site-row-${site.site}`,
-        sig: JSON.stringify([site.name, state, site.participant, people, site.roll_call, this.rowSig(site.participant)]),
+        sig: JSON.stringify([
+          site.name,
+          state,
+          site.participant,
+          people,
+          (site.present || []).map((p) => [p.participant, p.name]),
+          site.roll_call,
+          this.rowSig(site.participant),
+        ]),
         build: () => this.siteRow(site, state, people),
         // The figures change every few seconds: only their text is redrawn.
         patch: (node) => {
-          const meta = [this.statsText(site.stats)];
-          if (people.length) {
-            meta.push(fill(this.texts.people_n, { n: people.length }));
-          }
-          node.querySelector(".cs-meta").textContent = meta.filter(Boolean).join(" · ");
+          node.querySelector(".cs-meta").textContent = this.statsText(site.stats) || "";
         },
       });
     }
