@@ -248,3 +248,20 @@ def test_pages_in_english(client: TestClient, people: Directory) -> None:
     page = client.get(f"/meetings/{meeting_id}").text
     assert "Publish invitation" in page
     assert "Giao ban tuần" in page  # what people typed stays as typed
+
+
+def test_the_printed_agenda_and_the_list_show_when_the_meeting_ends(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    day = _far_monday()
+    meeting_id = _create(client, people, start_at=f"{day}T08:00", end_at=f"{day}T10:30")
+    printed = client.get(f"/meetings/{meeting_id}/agenda").text
+    assert f"08:00 – 10:30, Thứ Hai, {day:%d/%m/%Y}" in printed
+    # A meeting that runs past midnight says on which day it ends.
+    late = _create(client, people, title="Trực ban phòng chống bão", start_at=f"{day}T22:00", end_at=f"{day}T23:59")
+    assert "22:00–23:59<" in client.get("/meetings").text
+    tuesday = day + timedelta(days=1)
+    form = _form(client, people, title="Trực ban phòng chống bão", start_at=f"{day}T22:00", end_at=f"{tuesday}T01:00")
+    assert client.post(f"/meetings/{late}/edit", data=form, follow_redirects=False).status_code == 303
+    assert f"22:00–01:00 ({tuesday:%d/%m})<" in client.get("/meetings").text
+    printed = client.get(f"/meetings/{late}/agenda").text
+    assert f"22:00 – 01:00, Thứ Hai, {day:%d/%m/%Y} (đến {tuesday:%d/%m/%Y})" in printed
