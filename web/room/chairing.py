@@ -13,7 +13,7 @@ from web.room.protocol import ProtocolError
 
 if TYPE_CHECKING:
     from web.room.meeting_room import MeetingRoom, Participant
-    from web.room.rooms import Rooms
+    from web.room.recording import Recordings
 
 log = logging.getLogger("giaoban.room")
 
@@ -34,7 +34,8 @@ CONSOLE_ACTIONS = frozenset(
 )
 
 
-async def act(rooms: Rooms, room: MeetingRoom, participant: Participant, message: dict[str, Any]) -> None:
+async def act(recordings: Recordings, room: MeetingRoom, participant: Participant, message: dict[str, Any]) -> None:
+    """Do a controller's console action in ``room``; ``recordings`` are the app's, for ``record``."""
     if not room.chairing.is_controller(participant.seat):
         raise ProtocolError("not_chair")
     action = message["action"]
@@ -61,13 +62,15 @@ async def act(rooms: Rooms, room: MeetingRoom, participant: Participant, message
     elif action == "vote_close":
         votes.close_vote(room, message["vote"])
     elif action == "record":
-        await record(rooms, room, participant, message["value"], message["override"])
+        await record(recordings, room, participant, message["value"], message["override"])
 
 
-async def record(rooms: Rooms, room: MeetingRoom, participant: Participant, value: bool, override: bool) -> None:
+async def record(
+    recordings: Recordings, room: MeetingRoom, participant: Participant, value: bool, override: bool
+) -> None:
     """Start or stop recording, through the recorder (``web.room.recording``); it tells every site."""
     if value:
-        await rooms.recordings.start(room, participant, override=override)
+        await recordings.start(room, participant, override=override)
     else:
-        await rooms.recordings.stop(room)
+        await recordings.stop(room)
     console_changed(room)

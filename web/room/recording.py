@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,6 @@ from web.room.tokens import recorder_token
 
 if TYPE_CHECKING:
     from web.room.meeting_room import MeetingRoom, Participant
-    from web.room.rooms import Rooms
 
 log = logging.getLogger("giaoban.recording")
 
@@ -76,11 +76,12 @@ class Running:
 
 
 class Recordings:
-    """The app's recordings in progress, one per room at most."""
+    """The app's recordings in progress, one per room at most. ``find_room`` gives the room of a key, if it is
+    still there (told when its recording ends by itself)."""
 
-    def __init__(self, context: AppContext, rooms: Rooms) -> None:
+    def __init__(self, context: AppContext, find_room: Callable[[str], MeetingRoom | None]) -> None:
         self.context = context
-        self.rooms = rooms
+        self.find_room = find_room
         self.running: dict[str, Running] = {}
         self._starting: set[str] = set()
         # Where the recorder reaches the signalling; None: the address the chair's own connection came in
@@ -250,7 +251,7 @@ class Recordings:
         summary = running.summary if code == 0 else {}
         with contextlib.suppress(Exception):
             await run_in_threadpool(self._complete, running.recording_id, running.path, summary)
-        room = self.rooms.rooms.get(running.room_key)
+        room = self.find_room(running.room_key)
         if room is not None:
             room.broadcast({"type": "recording", "on": False})
             console_changed(room)  # the chair's console shows it stopped, even when nobody asked

@@ -82,7 +82,7 @@ class Rooms:
         self.rooms: dict[str, MeetingRoom] = {}
         self.media = MediaLink(self.settings, self._on_media_event, self._on_media_restart)
         self.logs = MeetingLogs(context.session)
-        self.recordings = Recordings(context, self)
+        self.recordings = Recordings(context, self.rooms.get)
         self._ticker: asyncio.Task[None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         # Seconds a participant's media may take to connect after the answer before it is dropped.
@@ -280,7 +280,7 @@ class Rooms:
         console's actions (issue 6) are the controllers' (``web.room.chairing``)."""
         action = message["action"]
         if action in chairing.CONSOLE_ACTIONS:
-            await chairing.act(self, room, participant, message)
+            await chairing.act(self.recordings, room, participant, message)
             return
         controller = room.chairing.is_controller(participant.seat)
         if not participant.seat.chair and not (controller and action == "allow_share"):
