@@ -265,3 +265,28 @@ def test_the_printed_agenda_and_the_list_show_when_the_meeting_ends(client: Test
     assert f"22:00–01:00 ({tuesday:%d/%m})<" in client.get("/meetings").text
     printed = client.get(f"/meetings/{late}/agenda").text
     assert f"22:00 – 01:00, Thứ Hai, {day:%d/%m/%Y} (đến {tuesday:%d/%m/%Y})" in printed
+
+
+def test_every_error_of_the_form_is_listed_at_the_top_with_a_link_to_its_field(
+    client: TestClient, people: Directory
+) -> None:
+    log_in(client, "chutich")
+    day = _far_monday()
+    # An empty title, no chair and an end before the start: all three at once, not the end only once the rest
+    # is right.
+    response = client.post(
+        "/meetings/new",
+        data=_form(client, people, title="", chair_id="", start_at=f"{day}T10:00", end_at=f"{day}T09:00", site_ids=[]),
+    )
+    assert response.status_code == 422
+    summary = re.search(r'<div class="alert alert-error error-summary" role="alert" id="error-summary">(.*?)</div>',
+                        response.text, re.S)
+    assert summary, response.text
+    items = re.findall(r"<li>(.*?)</li>", summary.group(1), re.S)
+    assert items == [
+        '<a href="#title">Tên cuộc họp</a>: Tên cuộc họp không được để trống.',
+        '<a href="#end_at">Kết thúc</a>: Thời gian kết thúc phải sau thời gian bắt đầu.',
+        '<a href="#chair_id">Chủ trì</a>: Hãy chọn một người.',
+    ]
+    assert 'id="end_at-error">Thời gian kết thúc phải sau thời gian bắt đầu.<' in response.text
+    assert 'id="title"' in response.text and 'id="chair_id"' in response.text

@@ -218,6 +218,9 @@ def draft_of_values(request: Request, values: FormValues, tz: ZoneInfo) -> tuple
         kind = MeetingKind.BRIEFING
     start_at = when("start_at", values.start_at)
     end_at = when("end_at", values.end_at)
+    if start_at is not None and end_at is not None and end_at <= start_at:
+        # The domain says so too, but only once the rest is right: here it comes with the other errors at once.
+        errors["end_at"] = translate(request, "Thời gian kết thúc phải sau thời gian bắt đầu.")
     chair_id = person_id("chair_id", values.chair_id, required=True)
     secretary_id = person_id("secretary_id", values.secretary_id, required=False)
     contact_id = person_id("contact_id", values.contact_id, required=False)
