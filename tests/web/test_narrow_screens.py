@@ -117,3 +117,29 @@ def test_the_audit_log_fits_a_phone(live_server: LiveServer, people: Directory, 
     row = page.locator("table.audit tbody tr").first
     expect(row).to_contain_text("Nguyễn Quản Trị")
     expect(row).to_contain_text("30/04/2026")
+
+
+def test_keyboard_users_can_skip_the_top_bar_and_open_the_phone_menu(
+    live_server: LiveServer, people: Directory, page: Page
+) -> None:
+    _log_in(page, live_server, "thuky")
+
+    def focused() -> str:
+        return str(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+
+    # The first Tab offers to skip the top bar; taking it puts the focus on the page's content.
+    page.keyboard.press("Tab")
+    assert focused() == "Bỏ qua, đến nội dung chính"
+    expect(page.locator(".skip-link")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert focused() == "content"
+    # On a phone the menu hides behind its button, which Tab reaches and Space opens.
+    page.goto(f"{live_server.url}/meetings")
+    expect(page.locator("#mainnav")).to_be_hidden()
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    assert focused() == "nav-toggle"
+    page.keyboard.press("Space")
+    expect(page.locator("#mainnav")).to_be_visible()
+    page.keyboard.press("Tab")
+    assert focused() == "Cuộc họp"
