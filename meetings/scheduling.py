@@ -3,6 +3,10 @@
 Every mutating function checks the actor's access first, then the rules, then writes the change and
 an audit entry and commits. Nothing is written when a check fails. Publishing, editing a published
 meeting and cancelling it enqueue their mails (meetings.meeting_mail) in the same transaction.
+
+Nothing here moves a meeting past "ended": the minutes are approved by the chair through
+meetings.minutes.approval (numbered, signed, filed), and the meeting is "filed" only once the document
+system has taken every filing package (meetings.records.filing.mark_filed_if_complete).
 """
 
 from __future__ import annotations
@@ -48,7 +52,6 @@ __all__ = [
     "create_meeting",
     "draft_of",
     "end_meeting",
-    "file_meeting",
     "get_meeting",
     "invitee_ids_of",
     "list_meetings",
@@ -307,8 +310,3 @@ def start_meeting(session: Session, actor: Person, meeting_id: int, *, now: date
 
 def end_meeting(session: Session, actor: Person, meeting_id: int, *, now: datetime) -> Meeting:
     return _move(session, actor, meeting_id, MeetingState.ENDED, "end", at=now)
-
-
-def file_meeting(session: Session, actor: Person, meeting_id: int) -> Meeting:
-    """Mark the meeting's records as filed into the document-management system."""
-    return _move(session, actor, meeting_id, MeetingState.FILED, "file")

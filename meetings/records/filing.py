@@ -18,8 +18,9 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Column, Field, Session, SQLModel, Text, col, select
+from sqlmodel import Column, Field, Session, SQLModel, Text, col, select, update
 
+from meetings import audit
 from meetings.errors import NotFound, RuleViolation
 from meetings.meeting import Meeting, MeetingState
 from meetings.outbox import OutboxItem, OutboxStatus, default_message_id, enqueue
@@ -234,7 +235,8 @@ def unmatched_statuses(session: Session, *, limit: int = 100) -> list[FilingStat
 
 def mark_filed_if_complete(session: Session, meeting_id: int) -> bool:
     """Move a meeting whose minutes are approved to "filed" once every filing package is delivered and
-    none was rejected (the caller commits). Returns whether it moved."""
+    none was rejected (the caller commits), with an audit entry of no person: the outbox did it. Returns
+    whether it moved."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
@@ -243,7 +245,14 @@ def mark_filed_if_complete(session: Session, meeting_id: int) -> bool:
     packages = meeting_filing(session, meeting_id)
     if not packages or not all(p.delivered and not p.rejected for p in packages):
         return False
-    meeting.state = MeetingState.FILED
-    meeting.updated_at = utcnow()
-    session.add(meeting)
+    # Packages delivered side by side each settle the meeting; the one whose update finds it still
+    # approved moves it (and writes the audit entry), the others find it filed.
+    moved = session.exec(
+        update(Meeting)
+        .where(col(Meeting.id) == meeting_id, col(Meeting.state) == MeetingState.MINUTES_APPROVED)
+        .values(state=MeetingState.FILED, updated_at=utcnow())
+    )
+    if moved.rowcount != 1:
+        return False
+    audit.record(session, None, "file", "meeting", meeting_id, packages=len(packages))
     return True

@@ -299,10 +299,14 @@ def test_wrong_method_is_a_json_405(world: ApiWorld) -> None:
 
 def test_the_api_cannot_approve_minutes_or_set_a_meeting_state(world: ApiWorld) -> None:
     # Minutes are approved only by the chair on the minutes page (meetings.minutes.approval: numbered,
-    # signed, filed): the API has no way to it, and a state sent with a change is refused, not obeyed.
+    # signed, filed), and a meeting is filed only when the document system has taken its packages
+    # (meetings.records.filing): the API has no way to either, and a state sent with a change is refused.
     client, chair = world.client, world.headers("chair.own")
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    assert not [p for p in paths if "minutes" in p or "approve" in p or "state" in p]
+    assert not [p for p in paths if any(word in p for word in ("minutes", "approve", "state", "file", "filing"))]
+    # Nor do the pages: the only filing route is where a document system reports a package's status.
+    app_paths = [str(getattr(route, "path", "")) for route in world.app.routes]
+    assert [p for p in app_paths if "file" in p or "filing" in p] == ["/api/filing/status"]
     under_a_meeting = sorted(p for p in paths if p.startswith("/api/v1/meetings/{meeting_id}/"))
     assert under_a_meeting == [
         "/api/v1/meetings/{meeting_id}/agenda", "/api/v1/meetings/{meeting_id}/cancel",
@@ -312,6 +316,7 @@ def test_the_api_cannot_approve_minutes_or_set_a_meeting_state(world: ApiWorld) 
     created = client.post("/api/v1/meetings", json=world.meeting_body(), headers=chair)
     assert created.status_code == 201, created.text
     url = f"/api/v1/meetings/{created.json()['id']}"
-    refused = client.patch(url, json={"state": "minutes_approved"}, headers=chair)
-    assert refused.status_code == 422, refused.text
+    for state in ("minutes_approved", "filed"):
+        refused = client.patch(url, json={"state": state}, headers=chair)
+        assert refused.status_code == 422, refused.text
     assert client.get(url, headers=chair).json()["state"] == "draft"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from meetings.audit import AuditEntry
@@ -17,14 +19,17 @@ from meetings.minutes import approval
 from meetings.minutes.editing import save_minutes
 from meetings.minutes.issuing import IssueServices
 from meetings.minutes.signers import DemoSigningKeys
-from meetings.records.filing import PackageStore
+from meetings.outbox import OutboxItem
+from meetings.outbox_worker import OutboxWorker
+from meetings.records.filing import EDXML, PackageStore, mark_filed_if_complete
+from meetings.records.filing_delivery import FilingDeliverer
+from meetings.records.filing_transport import FolderTransport
 from meetings.scheduling import (
     AgendaItemDraft,
     cancel_meeting,
     create_meeting,
     draft_of,
     end_meeting,
-    file_meeting,
     get_meeting,
     list_meetings,
     meeting_detail,
@@ -218,7 +223,15 @@ def _issue_services(folder: Path) -> IssueServices:
     )
 
 
-def test_lifecycle_to_filed(session: Session, world: World, tmp_path: Path) -> None:
+def _deliver_filing(engine: Engine, folder: Path) -> int:
+    """What the app's outbox worker does: hand every due filing package to the document system (here its
+    drop folder). Returns how many packages went."""
+    transport = FolderTransport(folder / "drop", folder / "inbox")
+    worker = OutboxWorker(engine, {EDXML: FilingDeliverer(engine, transport, PackageStore(folder / "packages"))})
+    return asyncio.run(worker.run_once())
+
+
+def test_lifecycle_to_filed(session: Session, engine: Engine, world: World, tmp_path: Path) -> None:
     chair = world.person("chair_d")
     meeting = create_meeting(session, chair, briefing(world), tz=HANOI)
     mid = meeting.id
@@ -240,8 +253,7 @@ def test_lifecycle_to_filed(session: Session, world: World, tmp_path: Path) -> N
     assert end_meeting(session, chair, mid, now=local(2026, 3, 9, 11)).state == MeetingState.ENDED
     # Nothing here skips the minutes: the records cannot be filed before they are approved, and they are
     # approved only by the chair's approval of the secretary's minutes (meetings.minutes.approval).
-    with pytest.raises(RuleViolation, match="«Đã kết thúc», không thể chuyển sang «Đã lưu hồ sơ»"):
-        file_meeting(session, chair, mid)
+    assert not mark_filed_if_complete(session, mid)
     services = _issue_services(tmp_path)
     with pytest.raises(RuleViolation, match="Biên bản chưa có nội dung"):
         approval.approve(session, chair, mid, services=services, now=local(2026, 3, 9, 11, 30))
@@ -252,11 +264,24 @@ def test_lifecycle_to_filed(session: Session, world: World, tmp_path: Path) -> N
     minutes = approval.approve(session, chair, mid, services=services, now=local(2026, 3, 9, 11, 30))
     assert minutes.document_id is not None  # numbered, rendered and signed
     assert _state(session, mid) == MeetingState.MINUTES_APPROVED
-    assert file_meeting(session, chair, mid).state == MeetingState.FILED
+    # Filed only once the document system has taken the Biên bản's packages: not while they wait.
+    filing = select(OutboxItem).where(OutboxItem.meeting_id == mid, OutboxItem.kind == EDXML)
+    packages = session.exec(filing.order_by(col(OutboxItem.id))).all()
+    # The district's own register and the two communes invited.
+    assert [(p.destination, p.status) for p in packages] == [
+        ("000.00.12.H49", "pending"), ("000.01.12.H49", "pending"), ("000.02.12.H49", "pending"),
+    ]  # fmt: skip
+    assert not mark_filed_if_complete(session, mid)
+    assert _state(session, mid) == MeetingState.MINUTES_APPROVED
+    assert _deliver_filing(engine, tmp_path) == 3
+    assert len(list((tmp_path / "drop").iterdir())) == 3
+    assert _state(session, mid) == MeetingState.FILED
     with pytest.raises(RuleViolation, match=r"«Đã lưu hồ sơ», không thể chuyển sang «Đã huỷ»\.$"):
         cancel_meeting(session, chair, mid, "x")
-    assert [a for a, _, _ in _audit(session)] == [
-        "create", "publish", "start", "end", "approve_minutes", "issue_minutes", "file",
+    entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("create", chair.id), ("publish", chair.id), ("start", chair.id), ("end", chair.id),
+        ("approve_minutes", chair.id), ("issue_minutes", chair.id), ("file", None),
     ]  # fmt: skip
 
 
