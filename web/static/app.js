@@ -107,6 +107,34 @@
     });
   }
 
+  // Date and time boxes are drawn by the browser in the format of its own language (an English Windows shows
+  // 12/01/2026, 08:00 AM, which a Vietnamese reader takes for the 12th of January). Under each box, the
+  // chosen day as Vietnamese write it: Thứ Ba, 01/12/2026, 08:00.
+  function setUpDateEcho() {
+    var locale = document.documentElement.lang === "en" ? "en-GB" : "vi-VN";
+    var weekday = new Intl.DateTimeFormat(locale, { weekday: "long", timeZone: "UTC" });
+    document.querySelectorAll("input[data-echo]").forEach(function (input) {
+      var out = document.getElementById(input.getAttribute("data-echo"));
+      if (!out) {
+        return;
+      }
+      function show() {
+        var m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(input.value);
+        if (!m) {
+          out.textContent = "";
+          return;
+        }
+        var day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+        var name = weekday.format(day);
+        var text = name.charAt(0).toUpperCase() + name.slice(1) + ", " + m[3] + "/" + m[2] + "/" + m[1];
+        out.textContent = m[4] ? text + ", " + m[4] + ":" + m[5] : text;
+      }
+      input.addEventListener("input", show);
+      input.addEventListener("change", show);
+      show();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showInsecureBanner();
     setUpAgenda();
@@ -115,5 +143,6 @@
     setUpConfirm();
     setUpPrint();
     setUpScrollEnd();
+    setUpDateEcho();
   });
 })();
