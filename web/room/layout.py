@@ -83,16 +83,25 @@ def _sticky(mids: Sequence[str], wanted: Sequence[str], current: Mapping[str, st
     return result
 
 
+def heard_speaker(scene: Scene) -> str | None:
+    """The active speaker, if the others hear them. In chaired mode a site talking without the floor is not
+    heard: it is nobody's speaker view, nor marked as speaking (the media server's loudest may be anyone)."""
+    if scene.speaker is None or not scene.chaired:
+        return scene.speaker
+    return scene.speaker if scene.speaker in (scene.chair, scene.floor, *scene.heard) else None
+
+
 def video_choice(scene: Scene, subscriber: str) -> tuple[str | None, str | None, list[str]]:
     """(main view, speaker view, thumbnails in order of preference) for one subscriber."""
     others = [p for p in scene.order if p != subscriber and _has(scene, p, "camera")]
     if not others:
         alone = scene.loopback and _has(scene, subscriber, "camera")
         return (subscriber if alone else None), None, []
-    preference = _unique([scene.floor, scene.chair, scene.speaker, *scene.recent, *scene.order])
+    talking = heard_speaker(scene)
+    preference = _unique([scene.floor, scene.chair, talking, *scene.recent, *scene.order])
     ranked = [p for p in preference if p in others]
     main = ranked[0]
-    speaker = scene.speaker if scene.speaker in others and scene.speaker != main else None
+    speaker = talking if talking in others and talking != main else None
     thumbs = [p for p in _unique([*scene.recent, *scene.order]) if p in others and p not in (main, speaker)]
     return main, speaker, thumbs
 

@@ -24,7 +24,7 @@ from meetings.rooms import Seat
 from web.room import protocol, roster
 from web.room.console import ChairState, console_changed
 from web.room.floor import floor_gone, pause
-from web.room.layout import Assignment, Publisher, Scene, Subscriber, plan
+from web.room.layout import Assignment, Publisher, Scene, Subscriber, heard_speaker, plan
 from web.room.meeting_log import MeetingLog
 from web.room.protocol import ProtocolError
 from web.room.quality import QualityMeter
@@ -169,7 +169,8 @@ class MeetingRoom:
                 p.conn.send(message)
 
     def send_roster(self, *, skip: Participant | None = None) -> None:
-        self.broadcast({"type": "roster", "participants": roster.roster(self), "speaker": self.speaker}, skip=skip)
+        speaker = self.heard_speaker()
+        self.broadcast({"type": "roster", "participants": roster.roster(self), "speaker": speaker}, skip=skip)
         console_changed(self)
 
     def notice(self, text: str, **variables: Any) -> None:
@@ -317,8 +318,12 @@ class MeetingRoom:
             return
         self.speaker = participant_id
         self.recent = [participant_id, *(p for p in self.recent if p != participant_id)][:32]
-        self.broadcast({"type": "speaker", "participant": participant_id})
+        self.broadcast({"type": "speaker", "participant": self.heard_speaker()})
         self.schedule_reconcile()
+
+    def heard_speaker(self) -> str | None:
+        """The active speaker as the others hear it (see ``layout.heard_speaker``)."""
+        return heard_speaker(self.scene())
 
     def _log_left(self, participant: Participant, reason: str) -> None:
         if self.journal is not None and participant.media == "connected" and not participant.seat.hidden:
@@ -398,7 +403,7 @@ class MeetingRoom:
         layout = {
             "type": "layout",
             "slots": {mid: (a[0] if a is not None else None) for mid, a in applied.items()},
-            "speaker": scene.speaker,
+            "speaker": heard_speaker(scene),
         }
         if self.layouts.get(participant.id) != layout:
             self.layouts[participant.id] = layout

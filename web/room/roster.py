@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 def roster(room: MeetingRoom) -> list[dict[str, Any]]:
     chair = room.chair_id()
+    speaker = room.heard_speaker()
     return [
         {
             "id": p.id,
@@ -33,7 +34,7 @@ def roster(room: MeetingRoom) -> list[dict[str, Any]]:
             "sharing": p.id == room.sharer,
             "may_share": may_share(room, p),
             "quality": p.quality,
-            "speaking": p.id == room.speaker,
+            "speaking": p.id == speaker,
             **roster_extras(room, p),
         }
         for p in sorted(room.participants.values(), key=lambda p: p.joined_at)

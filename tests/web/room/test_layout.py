@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.room.layout import Publisher, Scene, Subscriber, audio_choice, plan, video_choice
+from web.room.layout import Publisher, Scene, Subscriber, audio_choice, heard_speaker, plan, video_choice
 
 TRACKS = {"camera": "0", "microphone": "1", "screen": "2"}
 # A participant's slots as the room page declares them: main, speaker, three thumbnails, screen, two audio.
@@ -116,3 +116,19 @@ def test_without_a_speaker_view_the_speaker_takes_a_thumbnail() -> None:
     slots = {"3": "main", "5": "thumb", "9": "audio"}
     room = scene("chair", "a", "b", "c", chair="chair", speaker="c", recent=["c"])
     assert who(plan(room, Subscriber("a", slots), {})) == {"3": "chair", "5": "c", "9": "c"}
+
+
+def test_in_chaired_mode_a_site_talking_without_the_floor_is_nobodys_speaker() -> None:
+    # The media server reports the loudest publisher, heard or not: "c" talks over the meeting unheard.
+    chaired = scene("chair", "a", "b", "c", chair="chair", floor="b", speaker="c", recent=["c"], chaired=True)
+    assert heard_speaker(chaired) is None
+    assert video_choice(chaired, "a")[:2] == ("b", None)
+    # The one holding the floor, the chair and a co-chair are heard: they are the speaker.
+    for talking in ("b", "chair", "a"):
+        room = scene("chair", "a", "b", "c", chair="chair", floor="b", speaker=talking, chaired=True, heard=["a"])
+        assert heard_speaker(room) == talking
+    assert video_choice(scene("chair", "a", "b", "c", chair="chair", speaker="a", chaired=True, heard=["a"]), "b")[
+        :2
+    ] == ("chair", "a")
+    # In open mode everyone is heard.
+    assert heard_speaker(scene("chair", "a", "b", "c", chair="chair", speaker="c")) == "c"
