@@ -290,3 +290,10 @@ def test_every_error_of_the_form_is_listed_at_the_top_with_a_link_to_its_field(
     ]
     assert 'id="end_at-error">Thời gian kết thúc phải sau thời gian bắt đầu.<' in response.text
     assert 'id="title"' in response.text and 'id="chair_id"' in response.text
+
+
+def test_the_replies_page_of_a_meeting_that_invited_no_one_says_so(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _create(client, people, site_ids=[])
+    page = client.get(f"/meetings/{meeting_id}/replies").text
+    assert 'id="no-invitees">Cuộc họp chưa mời điểm cầu hay đại biểu nào, nên chưa có ai để trả lời.<' in page

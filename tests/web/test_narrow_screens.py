@@ -143,3 +143,19 @@ def test_keyboard_users_can_skip_the_top_bar_and_open_the_phone_menu(
     expect(page.locator("#mainnav")).to_be_visible()
     page.keyboard.press("Tab")
     assert focused() == "Cuộc họp"
+
+
+def test_an_error_page_offers_the_way_back(live_server: LiveServer, people: Directory, page: Page) -> None:
+    _log_in(page, live_server, "thuky")
+    # Followed from one of our pages (as a link is).
+    page.evaluate("window.location.href = '/meetings/999999'")
+    expect(page.locator(".error-code")).to_have_text("404")
+    back = page.locator("[data-back]")
+    expect(back).to_be_visible()
+    back.click()
+    expect(page).to_have_url(f"{live_server.url}/meetings")
+    # Opened on its own (a link from a mail), there is nowhere to go back to: only the main page is offered.
+    fresh = page.context.new_page()
+    fresh.goto(f"{live_server.url}/meetings/999999")
+    expect(fresh.locator("[data-back]")).to_be_hidden()
+    expect(fresh.get_by_role("link", name="Về trang chính")).to_be_visible()

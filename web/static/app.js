@@ -135,6 +135,18 @@
     });
   }
 
+  // Error pages: a way back to the page of ours the person came from (after a too-large upload, their form);
+  // none for a page opened from elsewhere (a link in a mail).
+  function setUpBack() {
+    var fromUs = document.referrer !== "" && document.referrer.indexOf(window.location.origin + "/") === 0;
+    document.querySelectorAll("[data-back]").forEach(function (button) {
+      if (fromUs) {
+        button.hidden = false;
+        button.addEventListener("click", function () { window.history.back(); });
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showInsecureBanner();
     setUpAgenda();
@@ -144,5 +156,6 @@
     setUpPrint();
     setUpScrollEnd();
     setUpDateEcho();
+    setUpBack();
   });
 })();
