@@ -147,6 +147,25 @@
     });
   }
 
+  // Fields that matter for some answers only (the reply to an invitation: a reason when declining or sending
+  // a deputy, the deputy's name and position when sending one): shown when one of those answers is chosen.
+  function setUpShownFor() {
+    document.querySelectorAll("[data-shown-for]").forEach(function (field) {
+      var form = field.closest("form");
+      var name = field.getAttribute("data-shown-for");
+      var values = field.getAttribute("data-values").split(" ");
+      if (!form) {
+        return;
+      }
+      function sync() {
+        var chosen = form.querySelector("input[name='" + name + "']:checked");
+        field.hidden = !chosen || values.indexOf(chosen.value) < 0;
+      }
+      form.addEventListener("change", sync);
+      sync();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showInsecureBanner();
     setUpAgenda();
@@ -157,5 +176,6 @@
     setUpScrollEnd();
     setUpDateEcho();
     setUpBack();
+    setUpShownFor();
   });
 })();
