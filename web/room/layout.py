@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 
 # Slot roles a client declares for its receive m-lines, and track roles for what it publishes.
 SLOT_ROLES = ("main", "speaker", "thumb", "screen", "audio")
-TRACK_ROLES = ("camera", "microphone", "screen")
+# "thumbnail": the camera again, scaled down and capped (a browser sends it beside "camera"); thumbnail slots take
+# it, so a site receiving eight thumbnails does not receive eight full-size streams. Without it, the camera.
+TRACK_ROLES = ("camera", "microphone", "screen", "thumbnail")
 
 Assignment = tuple[str, str]  # (publisher participant id, the publisher's track mid)
 
@@ -145,11 +147,20 @@ def plan(
     audio_mids = by_role["audio"]
     who.update(_sticky(audio_mids, audio_choice(scene, subscriber.id)[: len(audio_mids)], current_who))
 
-    track_role = {"main": "camera", "speaker": "camera", "thumb": "camera", "screen": "screen", "audio": "microphone"}
+    track_role = {
+        "main": "camera",
+        "speaker": "camera",
+        "thumb": "thumbnail",
+        "screen": "screen",
+        "audio": "microphone",
+    }
     result: dict[str, Assignment | None] = {}
     for mid, role in subscriber.slots.items():
         pid = who.get(mid)
         publisher = scene.publishers.get(pid) if pid is not None else None
-        track = publisher.tracks.get(track_role.get(role, "")) if publisher is not None else None
+        track = None
+        if publisher is not None:
+            wanted = track_role.get(role, "")
+            track = publisher.tracks.get(wanted) or publisher.tracks.get("camera" if wanted == "thumbnail" else "")
         result[mid] = (pid, track) if pid is not None and track is not None else None
     return result

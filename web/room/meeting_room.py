@@ -38,6 +38,7 @@ ROLE_KIND = {
     "camera": "video",
     "microphone": "audio",
     "screen": "video",
+    "thumbnail": "video",
     "main": "video",
     "speaker": "video",
     "thumb": "video",

@@ -132,3 +132,19 @@ def test_in_chaired_mode_a_site_talking_without_the_floor_is_nobodys_speaker() -
     ] == ("chair", "a")
     # In open mode everyone is heard.
     assert heard_speaker(scene("chair", "a", "b", "c", chair="chair", speaker="c")) == "c"
+
+
+def test_thumbnails_take_the_small_camera_stream_where_one_is_sent() -> None:
+    # "b" sends a scaled-down copy of its camera (mid 7) beside it; "c" does not (a bot, an old page).
+    publishers = {
+        "chair": Publisher("chair", TRACKS),
+        "a": Publisher("a", TRACKS),
+        "b": Publisher("b", {**TRACKS, "thumbnail": "7"}),
+        "c": Publisher("c", TRACKS),
+    }
+    room = Scene(order=["chair", "a", "b", "c"], chair="chair", publishers=publishers)
+    result = plan(room, Subscriber("a", SLOTS), {})
+    assert result["3"] == ("chair", "0")
+    assert {result["5"], result["6"]} == {("b", "7"), ("c", "0")}
+    # The same publisher in the main view is sent full size.
+    assert plan(Scene(order=["b", "a"], publishers=publishers), Subscriber("a", SLOTS), {})["3"] == ("b", "0")

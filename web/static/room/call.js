@@ -4,6 +4,9 @@
 // Events: "track" (detail: {mid, role, track}), "state" (detail: connectionState), "lost".
 
 const ICE_WAIT_MS = 3000;
+// The camera is sent twice: full size for the main and speaker views, and a quarter-size copy for the others'
+// thumbnails, so that a commune showing eight thumbnails receives eight small streams, not eight large ones.
+const THUMBNAIL_ENCODING = { scaleResolutionDownBy: 4, maxBitrate: 200000, maxFramerate: 15 };
 
 function preferCodec(transceiver, kind, name) {
   // VP8 for every video m-line: the server forwards, it never transcodes, so everyone must share one codec;
@@ -50,11 +53,11 @@ export class Call extends EventTarget {
 
   setTrack(role, track) {
     this.tracks[role] = track;
-    const sender = this.senders[role];
-    if (sender) {
-      return sender.replaceTrack(track).catch(() => {});
-    }
-    return Promise.resolve();
+    // The thumbnail carries the camera's own track (so turning the camera off turns both off).
+    const roles = role === "camera" ? ["camera", "thumbnail"] : [role];
+    return Promise.all(
+      roles.map((r) => (this.senders[r] ? this.senders[r].replaceTrack(track).catch(() => {}) : null)),
+    );
   }
 
   async negotiate() {
@@ -62,13 +65,15 @@ export class Call extends EventTarget {
     const generation = ++this.generation;
     const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
     this.pc = pc;
-    const send = (role, kind) => {
-      const transceiver = pc.addTransceiver(this.tracks[role] || kind, { direction: "sendonly" });
+    const send = (role, kind, track = this.tracks[role], sendEncodings = undefined) => {
+      const init = sendEncodings ? { direction: "sendonly", sendEncodings } : { direction: "sendonly" };
+      const transceiver = pc.addTransceiver(track || kind, init);
       this.senders[role] = transceiver.sender;
       return transceiver;
     };
     const sent = [
       ["camera", send("camera", "video")],
+      ["thumbnail", send("thumbnail", "video", this.tracks.camera, [THUMBNAIL_ENCODING])],
       ["microphone", send("microphone", "audio")],
       ["screen", send("screen", "video")],
     ];
