@@ -297,3 +297,15 @@ def test_the_replies_page_of_a_meeting_that_invited_no_one_says_so(client: TestC
     meeting_id = _create(client, people, site_ids=[])
     page = client.get(f"/meetings/{meeting_id}/replies").text
     assert 'id="no-invitees">Cuộc họp chưa mời điểm cầu hay đại biểu nào, nên chưa có ai để trả lời.<' in page
+
+
+def test_the_calendars_list_of_the_month_marks_drafts_and_cancelled_meetings(
+    client: TestClient, people: Directory
+) -> None:
+    log_in(client, "chutich")
+    draft = _create(client, people, title="Họp thử nghiệm phương án")
+    day = _far_monday()
+    listing = client.get(f"/calendar?month={day:%Y-%m}").text
+    month_list = listing[listing.index('class="month-list card"') :]
+    link = f'<a href="/meetings/{draft}">08:00 · Họp thử nghiệm phương án</a>'
+    assert f'{link} <span class="badge state-draft">Dự thảo</span>' in month_list
