@@ -282,8 +282,8 @@ def close_lost(session: Session, meeting_id: int, at: datetime) -> None:
 
 
 def room_emptied(session: Session, meeting_id: int, agenda_item_id: int | None, at: datetime) -> MeetingEvent:
-    """The last participant left the room of a meeting that goes on. The current agenda item's turn ends (nobody
-    is discussing it) and the event names it, so the room made again takes it up with the time it had."""
+    """The last participant left the room of a meeting that goes on, under an agenda item. The item's turn ends
+    (nobody is discussing it) and the event names it, so the room made again takes it up with the time it had."""
     _end_agenda(session, meeting_id, at)
     return event(session, meeting_id, "room_emptied", at, agenda_item=agenda_item_id)
 

@@ -240,7 +240,7 @@ class Rooms:
         await room.depart(participant)
         if not room.participants and self.rooms.get(room.key) is room:
             del self.rooms[room.key]
-            if room.journal is not None:
+            if room.journal is not None and room.chairing.agenda_item is not None:
                 # The meeting goes on without a room: the agenda item's clock stops until someone comes back.
                 room.journal.add(write.room_emptied, room.chairing.agenda_item, _now())
 

@@ -159,7 +159,7 @@ async def test_the_floor_decides_who_is_heard(served: Served, people: Directory)
     assert sorted(p for p, _ in rows["presence"]) == sorted([c_id, d_id, a_id, pid(world, 2)])
     assert {reason for _, reason in rows["presence"]} == {"left"}
     kinds = [k for k, _ in rows["events"]]
-    assert kinds == ["mode", "mode", "mute_all", "mode", "unmute", "mode", "room_emptied"]
+    assert kinds == ["mode", "mode", "mute_all", "mode", "unmute", "mode"]  # no agenda item: no room_emptied
 
 
 class Signal:
@@ -350,7 +350,7 @@ async def test_sites_without_the_chair_change_nothing(served: Served, people: Di
     await served.rooms.logs.flush()
     rows = log_rows(served, world)
     assert (rows["floor"], rows["votes"], rows["roll"]) == ([], [], [])
-    assert rows["events"] == [("co_chair", a_id), ("mode", ""), ("room_emptied", "")]
+    assert rows["events"] == [("co_chair", a_id), ("mode", "")]
 
 
 async def test_roll_call_and_agenda(served: Served, people: Directory) -> None:
