@@ -10,6 +10,7 @@ import json
 import os
 import signal as signals
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -462,7 +463,12 @@ async def test_a_chair_coming_back_finds_the_meeting_as_it_was(served: Served, p
         assert welcome["roll_call"] == {"open": True}
         agenda = welcome["agenda"]
         assert (agenda["id"], agenda["title"]) == (item_id, "Phương án sơ tán")
-        assert 1 <= agenda["used_seconds"] <= 3  # the first turn, not the time the room stood empty
+        # The time of the first turn, not the time the room stood empty; a new turn from now.
+        with served.app.state.ctx.session() as session:
+            first = read.agenda_turns(session, world.meeting_id)[0]
+        assert first.ended_at is not None and agenda["used_seconds"] >= 2
+        assert agenda["used_seconds"] == round((first.ended_at - first.started_at).total_seconds())
+        assert datetime.fromisoformat(agenda["started_at"]) >= first.ended_at + timedelta(seconds=2)
         await chair.until(lambda: chair.of("console"), "the console")
         console = chair.of("console")[-1]
         assert console["vote"]["counts"] == [0, 1] and console["vote"]["answered"] == [pid(world, 1)]
