@@ -218,6 +218,10 @@ def test_the_agenda_a_vote_the_roll_call_and_a_co_chair_through_the_pages(
         page.click(f"#vote-answer-options button[data-choice='{choice}']")
         expect(page.locator("#vote-answer-done")).to_have_text(f"Đã biểu quyết: {label}", timeout=20_000)
         expect(page.locator("#vote-answer-options")).to_be_hidden()
+    # A's page is opened again (a reconnection, another machine): it shows the answer A gave, not the choices.
+    enter(a, link(world, 1, live))
+    expect(a.locator("#vote-answer-done")).to_have_text("Đã biểu quyết: Tán thành", timeout=20_000)
+    expect(a.locator("#vote-answer-options")).to_be_hidden()
     # Live counts for the chair.
     expect(chair.locator("#vote-live-answered")).to_contain_text("Đã trả lời: 2", timeout=20_000)
     expect(chair.locator("#vote-live-counts .vote-count-n")).to_have_text(["1", "1", "0"])
