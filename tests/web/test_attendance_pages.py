@@ -16,7 +16,7 @@ from meetings.meeting import Meeting, MeetingKind, MeetingSite, MeetingState
 from tests.web.conftest import Directory, log_in
 
 
-def _meeting(app: Starlette, people: Directory) -> int:
+def _meeting(app: Starlette, people: Directory, headcount: int | None = 4) -> int:
     with app.state.ctx.session() as session:
         meeting = Meeting(
             title="Giao ban tháng 3",
@@ -45,11 +45,21 @@ def _meeting(app: Starlette, people: Directory) -> int:
                     left_at=datetime(2026, 3, 5, 2, 30, tzinfo=UTC),
                     left_reason="left",
                 ),
-                RollCall(meeting_id=mid, site_id=people.site_a.id or 0, status="online", headcount=4),
+                RollCall(meeting_id=mid, site_id=people.site_a.id or 0, status="online", headcount=headcount),
             ]
         )
         session.commit()
         return mid
+
+
+def test_a_headcount_nobody_reported_is_not_shown_as_zero_people(
+    client: TestClient, app: Starlette, people: Directory
+) -> None:
+    meeting_id = _meeting(app, people, headcount=None)
+    log_in(client, "thuky")
+    page = client.get(f"/meetings/{meeting_id}/attendance").text
+    assert "1/2 điểm cầu có mặt; số người chưa được báo." in page
+    assert "0 người" not in page
 
 
 @pytest.mark.parametrize(
