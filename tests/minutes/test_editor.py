@@ -122,3 +122,21 @@ def test_only_editors_edit_and_others_read_approved_minutes_only(
     # No CSRF header: refused before anything is read.
     no_token = client.post(f"/meetings/{mid}/minutes/save", json={"base_version": 1, "content": {}})
     assert no_token.status_code == 403
+
+
+def test_an_old_version_says_which_parts_had_nothing_written(
+    app: Starlette, client: TestClient, people: Directory
+) -> None:
+    ended = ended_meeting(app, people)
+    mid, items = ended.meeting_id, ended.items
+    log_in(client, "thuky")
+    token = token_for(client, f"/meetings/{mid}/minutes")
+    code, _ = save(client, mid, 0, content(items, "Văn phòng báo cáo."), token)
+    assert code == 200
+    page = client.get(f"/meetings/{mid}/minutes").text
+    version = re.findall(rf'href="/meetings/{mid}/minutes/versions/(\d+)"', page)[0]
+    old = client.get(f"/meetings/{mid}/minutes/versions/{version}").text
+    # The first item has its text; the second and the chair's conclusions were empty, and say so.
+    assert '<div class="prewrap">Văn phòng báo cáo.</div>' in old
+    assert old.count('<p class="muted">(chưa ghi nội dung)</p>') == len(items) - 1 + 1
+    assert '<a href="/meetings">Cuộc họp</a> ›' in old
