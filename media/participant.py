@@ -279,7 +279,7 @@ class Participant:
                 for ssrc in item.ssrcs:
                     downtrack = self._downtrack_by_ssrc.get(ssrc)
                     if downtrack is not None:
-                        downtrack.on_remb(item.bitrate)
+                        downtrack.on_remb(item.bitrate, now)
 
     def _on_report_blocks(self, blocks: list[rtcp.ReportBlock], now: float) -> None:
         for block in blocks:

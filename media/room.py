@@ -226,8 +226,20 @@ class Room:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
 
+REMB_FRESH = 5.0  # seconds: a browser sends its estimate about once a second while it receives
+
+
+def downlink(p: Participant, now: float) -> tuple[int | None, float]:
+    """What the participant's own link toward it shows: its browser's latest estimate of what it can receive
+    (REMB, bit/s; None when none came lately) and the worst loss its reports give for a video slot (0..1)."""
+    fresh = [d.remb for d in p.downtracks.values() if d.remb is not None and now - d.remb_at < REMB_FRESH]
+    losses = [d.fraction_lost / 256 for d in p.downtracks.values() if d.kind == "video" and d.packets_sent]
+    return (max(fresh) if fresh else None), max(losses, default=0.0)
+
+
 def participant_stats(p: Participant) -> dict[str, Any]:
     """A participant's figures, as the control API reports them."""
+    downlink_bps, downlink_loss = downlink(p, time.monotonic())
     return {
         "state": p.state,
         # From the join request to the transport up, as the server saw it (None: not yet).
@@ -241,6 +253,8 @@ def participant_stats(p: Participant) -> dict[str, Any]:
         "packets_forwarded": p.packets_forwarded,
         "packets_lost": p.packets_lost,
         "rtt_ms": None if p.rtt is None else round(p.rtt * 1000, 1),
+        "downlink_bps": downlink_bps,
+        "downlink_loss": round(downlink_loss, 3),
         "dropped": p.dropped,
         "tracks": {
             mid: {

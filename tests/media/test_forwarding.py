@@ -294,3 +294,33 @@ async def test_publishers_get_receiver_reports_and_remb(media_server: MediaServe
     remb = next(f for f in feedback if isinstance(f, rtcp.Remb))
     assert 150_000 <= remb.bitrate <= 2_500_000
     await chair.close()
+
+
+async def test_a_subscribers_link_is_reported_from_its_remb_and_its_reports(media_server: MediaServer) -> None:
+    # What the web app needs to give a site on a weak line smaller pictures: the site's browser's estimate of
+    # what it can receive (REMB) and the loss its receiver reports give, per participant.
+    chair = await start(media_server, Site("chair", CounterVideoTrack()))
+    commune = await start(media_server, Site("xa", slots=("video",)))
+    show(media_server, commune, chair, ("video",))
+    mid = commune.slots("video")[0]
+    await wait_for(lambda: commune.frames(mid) >= 10, 10, "frames at the commune")
+    assert media_server.stats(ROOM)[ROOM]["chair"]["downlink_bps"] is None  # receives nothing: no estimate
+
+    dtls = commune.pc.getTransceivers()[0].receiver.transport
+    slot_ssrc = commune.slot_ssrc(mid)
+    weak = rtcp.remb(0x1234, 400_000, [slot_ssrc]) + rtcp.receiver_report(
+        0x1234, [rtcp.ReportBlock(slot_ssrc, 64, 10, 0, 0, 0, 0)]  # 64/256: a quarter lost
+    )
+
+    async def weak_link() -> bool:
+        # aiortc's own receiver reports and estimates keep coming too: send ours until a reading shows it.
+        await dtls._send_rtp(weak)
+        await asyncio.sleep(0.05)
+        figures = media_server.stats(ROOM)[ROOM]["xa"]
+        return bool(figures["downlink_bps"] == 400_000 and figures["downlink_loss"] == 0.25)
+
+    deadline = time.monotonic() + 10
+    while not await weak_link():
+        assert time.monotonic() < deadline, "the weak link's figures never showed"
+    for site in (chair, commune):
+        await site.close()
