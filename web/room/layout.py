@@ -42,6 +42,7 @@ class Publisher:
 class Subscriber:
     id: str
     slots: Mapping[str, str]  # mid -> role
+    weak: bool = False  # on a line too weak for full size (``downlink``): every view takes the small copy
 
 
 @dataclass(frozen=True)
@@ -147,9 +148,10 @@ def plan(
     audio_mids = by_role["audio"]
     who.update(_sticky(audio_mids, audio_choice(scene, subscriber.id)[: len(audio_mids)], current_who))
 
+    big = "thumbnail" if subscriber.weak else "camera"
     track_role = {
-        "main": "camera",
-        "speaker": "camera",
+        "main": big,
+        "speaker": big,
         "thumb": "thumbnail",
         "screen": "screen",
         "audio": "microphone",

@@ -148,3 +148,18 @@ def test_thumbnails_take_the_small_camera_stream_where_one_is_sent() -> None:
     assert {result["5"], result["6"]} == {("b", "7"), ("c", "0")}
     # The same publisher in the main view is sent full size.
     assert plan(Scene(order=["b", "a"], publishers=publishers), Subscriber("a", SLOTS), {})["3"] == ("b", "0")
+
+
+def test_a_subscriber_on_a_weak_line_gets_the_small_copy_in_every_view() -> None:
+    publishers = {
+        "chair": Publisher("chair", {**TRACKS, "thumbnail": "7"}),
+        "a": Publisher("a", TRACKS),
+        "b": Publisher("b", {**TRACKS, "thumbnail": "7"}),
+        "c": Publisher("c", TRACKS),  # sends no small copy: its camera, whatever the line
+    }
+    room = Scene(order=["chair", "a", "b", "c"], chair="chair", speaker="c", publishers=publishers)
+    strong = plan(room, Subscriber("a", SLOTS), {})
+    weak = plan(room, Subscriber("a", SLOTS, weak=True), {})
+    assert (strong["3"], strong["4"]) == (("chair", "0"), ("c", "0"))
+    assert (weak["3"], weak["4"], weak["5"]) == (("chair", "7"), ("c", "0"), ("b", "7"))
+    assert weak["9"] == strong["9"]  # sound is the same
