@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -55,6 +57,10 @@ def test_wrong_password_is_refused_beside_the_form(client: TestClient, people: D
     assert response.status_code == 400
     assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.text
     assert 'value="chutich"' in response.text
+    # The name is kept, so the cursor waits in the password box, not in the name box again.
+    assert re.search(r'<input id="password"[^>]* autofocus>', response.text)
+    assert not re.search(r'<input id="username"[^>]* autofocus', response.text)
+    assert re.search(r'<input id="username"[^>]* autofocus>', client.get("/login").text)
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "http://evil.example/", "/\\evil.example"])
