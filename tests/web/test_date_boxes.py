@@ -1,5 +1,6 @@
-"""Date boxes are drawn by the browser in its own language's format; under each, the page writes the chosen
-day the Vietnamese way (dd/mm/yyyy, 24-hour clock)."""
+"""The forms' helpers in a real browser. Date boxes are drawn by the browser in its own language's format;
+under each, the page writes the chosen day the Vietnamese way (dd/mm/yyyy, 24-hour clock). The meeting form's
+error summary links to the fields to fix."""
 
 from __future__ import annotations
 
@@ -44,3 +45,17 @@ def test_the_holiday_form_writes_the_chosen_day_as_dd_mm_yyyy(
     expect(page.locator("#day-echo")).to_be_hidden()
     page.fill("#day", "2026-09-02")
     expect(page.locator("#day-echo")).to_have_text("Thứ Tư, 02/09/2026")
+
+
+def test_the_error_summary_leads_to_the_field_to_fix(live_server: LiveServer, people: Directory, page: Page) -> None:
+    _log_in(page, live_server, "thuky")
+    page.goto(f"{live_server.url}/meetings/new")
+    page.fill("#start_at", "2026-12-01T10:00")
+    page.fill("#end_at", "2026-12-01T09:00")
+    page.click("form.meeting-form button[type=submit]")
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Thời gian kết thúc phải sau thời gian bắt đầu.")
+    summary.get_by_role("link", name="Kết thúc").click()
+    assert page.evaluate("document.activeElement.id") == "end_at"
+    summary.get_by_role("link", name="Chủ trì").click()
+    assert page.evaluate("document.activeElement.id") == "chair_id"

@@ -166,6 +166,25 @@
     });
   }
 
+  // The error summary's links put the cursor in the field to fix (or the first box of a group of them),
+  // not only scroll to it.
+  function setUpErrorLinks() {
+    document.querySelectorAll(".error-summary a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) {
+          return;
+        }
+        var box = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+        if (box) {
+          event.preventDefault();
+          target.scrollIntoView({ block: "center" });
+          box.focus({ preventScroll: true });
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showInsecureBanner();
     setUpAgenda();
@@ -177,5 +196,6 @@
     setUpDateEcho();
     setUpBack();
     setUpShownFor();
+    setUpErrorLinks();
   });
 })();
