@@ -12,7 +12,8 @@ from web.room.console import console_changed
 from web.room.protocol import ProtocolError
 
 if TYPE_CHECKING:
-    from web.room.meeting_room import MeetingRoom, Participant
+    from web.room.meeting_room import MeetingRoom
+    from web.room.participant import Participant
     from web.room.recording import Recordings
 
 log = logging.getLogger("giaoban.room")

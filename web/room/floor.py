@@ -19,7 +19,8 @@ from web.room.meeting_log import who
 from web.room.protocol import ProtocolError
 
 if TYPE_CHECKING:
-    from web.room.meeting_room import MeetingRoom, Participant
+    from web.room.participant import Participant
+    from web.room.room_view import RoomView
 
 log = logging.getLogger("giaoban.room")
 
@@ -28,14 +29,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _target(room: MeetingRoom, participant_id: str) -> Participant:
+def _target(room: RoomView, participant_id: str) -> Participant:
     target = room.participants.get(participant_id)
     if target is None or hidden(target):
         raise ProtocolError("unknown_participant")
     return target
 
 
-def raise_hand(room: MeetingRoom, participant: Participant, raised: bool) -> None:
+def raise_hand(room: RoomView, participant: Participant, raised: bool) -> None:
     """Xin phát biểu: the request joins the queue the console shows, in order. Only a site whose picture and
     sound reach the room may ask (else the floor would go to someone nobody hears)."""
     if raised and participant.id not in room.hands:
@@ -51,7 +52,7 @@ def raise_hand(room: MeetingRoom, participant: Participant, raised: bool) -> Non
     room.send_roster()
 
 
-def set_floor(room: MeetingRoom, participant_id: str | None, *, chaired: bool | None = None) -> None:
+def set_floor(room: RoomView, participant_id: str | None, *, chaired: bool | None = None) -> None:
     """Who holds the floor (the main view everywhere) and whether only the controllers and the floor are heard."""
     room.floor = participant_id
     if chaired is not None:
@@ -60,7 +61,7 @@ def set_floor(room: MeetingRoom, participant_id: str | None, *, chaired: bool | 
     room.send_roster()
 
 
-async def give_floor(room: MeetingRoom, actor: Participant, participant_id: str | None) -> None:
+async def give_floor(room: RoomView, actor: Participant, participant_id: str | None) -> None:
     """The chair gives the floor (``None`` takes it back). Each turn is logged with the current agenda item.
     Whoever is given the floor is meant to be heard: a muted holder is unmuted."""
     if participant_id is not None:
@@ -89,7 +90,7 @@ async def give_floor(room: MeetingRoom, actor: Participant, participant_id: str 
         await mute(room, actor, participant_id, False)
 
 
-def floor_gone(room: MeetingRoom, participant_id: str) -> None:
+def floor_gone(room: RoomView, participant_id: str) -> None:
     """The floor's holder left the room: the turn ends."""
     if room.floor != participant_id:
         return
@@ -99,11 +100,11 @@ def floor_gone(room: MeetingRoom, participant_id: str) -> None:
     room.broadcast(floor_message(room))
 
 
-def floor_message(room: MeetingRoom) -> dict[str, object]:
+def floor_message(room: RoomView) -> dict[str, object]:
     return {"type": "floor", "participant": room.floor, "mode": "chaired" if room.chaired else "open"}
 
 
-def set_mode(room: MeetingRoom, actor: Participant, mode: str) -> None:
+def set_mode(room: RoomView, actor: Participant, mode: str) -> None:
     chaired = mode == "chaired"
     if chaired == room.chaired:
         return
@@ -113,13 +114,13 @@ def set_mode(room: MeetingRoom, actor: Participant, mode: str) -> None:
     room.broadcast(floor_message(room))
 
 
-async def pause(room: MeetingRoom, participant_id: str, muted: bool) -> None:
+async def pause(room: RoomView, participant_id: str, muted: bool) -> None:
     """Stop (or resume) forwarding the participant's microphone, in the media server."""
     with contextlib.suppress(media_errors.MediaError, ConnectionError, TimeoutError):
         await room.media("set_paused", room=room.key, participant=participant_id, kind="audio", paused=muted)
 
 
-async def mute(room: MeetingRoom, actor: Participant, participant_id: str, value: bool) -> None:
+async def mute(room: RoomView, actor: Participant, participant_id: str, value: bool) -> None:
     _target(room, participant_id)
     if (participant_id in room.chairing.muted) == value:
         return
@@ -134,7 +135,7 @@ async def mute(room: MeetingRoom, actor: Participant, participant_id: str, value
     room.send_roster()
 
 
-async def mute_all(room: MeetingRoom, actor: Participant) -> None:
+async def mute_all(room: RoomView, actor: Participant) -> None:
     """Mute everyone in the room but the controllers."""
     state = room.chairing
     targets = [
@@ -151,7 +152,7 @@ async def mute_all(room: MeetingRoom, actor: Participant) -> None:
     room.send_roster()
 
 
-def co_chair(room: MeetingRoom, actor: Participant, participant_id: str, value: bool) -> None:
+def co_chair(room: RoomView, actor: Participant, participant_id: str, value: bool) -> None:
     """The presiding chair names (or un-names) a co-chair, who may then use the console too."""
     if not room.chairing.is_chair(actor.seat):
         raise ProtocolError("not_chair")

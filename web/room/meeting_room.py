@@ -15,17 +15,18 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from media import errors as media_errors
 from meetings.rooms import Seat
 from web.room import protocol, roster
-from web.room.console import ChairState, console_changed
+from web.room.chair_state import ChairState
+from web.room.console import console_changed
 from web.room.floor import floor_gone, pause
 from web.room.layout import Assignment, Publisher, Scene, Subscriber, heard_speaker, plan
 from web.room.meeting_log import MeetingLog
+from web.room.participant import Connection, Participant
 from web.room.protocol import ProtocolError
 from web.room.quality import QualityMeter
 
@@ -44,39 +45,6 @@ ROLE_KIND = {
     "thumb": "video",
     "audio": "audio",
 }
-
-
-class Connection(Protocol):
-    """A participant's signalling channel. ``send`` never blocks; ``close`` sends ``message`` first."""
-
-    def send(self, message: dict[str, Any]) -> None: ...
-
-    def close(self, code: int, message: dict[str, Any] | None = None) -> None: ...
-
-    def tr(self, text: str, **variables: Any) -> str: ...
-
-
-@dataclass(eq=False)
-class Participant:
-    seat: Seat
-    conn: Connection
-    joined_at: float = field(default_factory=time.monotonic)
-    media: str = "none"  # none | negotiating | joined | connected
-    tracks: dict[str, str] = field(default_factory=dict)  # role -> mid
-    slots: dict[str, str] = field(default_factory=dict)  # mid -> role
-    audio: bool = True
-    video: bool = True
-    hand: float | None = None
-    quality: str = "unknown"
-    client_stats: dict[str, float] = field(default_factory=dict)
-    chats: deque[float] = field(default_factory=lambda: deque(maxlen=protocol.CHAT_BURST))
-    timeout: asyncio.TimerHandle | None = None
-    person_name: str | None = None  # the person logged in; None: a site's own computer
-    person_unit_id: int | None = None
-
-    @property
-    def id(self) -> str:
-        return self.seat.participant
 
 
 class MeetingRoom:

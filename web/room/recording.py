@@ -38,7 +38,8 @@ from web.room.protocol import ProtocolError
 from web.room.tokens import recorder_token
 
 if TYPE_CHECKING:
-    from web.room.meeting_room import MeetingRoom, Participant
+    from web.room.meeting_room import MeetingRoom
+    from web.room.participant import Participant
 
 log = logging.getLogger("giaoban.recording")
 

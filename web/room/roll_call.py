@@ -15,7 +15,8 @@ from web.room.meeting_log import who
 from web.room.protocol import ProtocolError
 
 if TYPE_CHECKING:
-    from web.room.meeting_room import MeetingRoom, Participant
+    from web.room.meeting_room import MeetingRoom
+    from web.room.participant import Participant
 
 
 def _now() -> datetime:

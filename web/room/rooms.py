@@ -24,10 +24,11 @@ from meetings.rooms import Seat
 from web.context import AppContext
 from web.i18n import N_
 from web.room import chairing, protocol, sharing
-from web.room.console import MeetingFacts, load_facts
+from web.room.chair_state import MeetingFacts, load_facts
 from web.room.media import MediaLink
 from web.room.meeting_log import MeetingLogs
-from web.room.meeting_room import Connection, MeetingRoom, Participant
+from web.room.meeting_room import MeetingRoom
+from web.room.participant import Connection, Participant
 from web.room.protocol import ProtocolError
 from web.room.recording import Recordings
 from web.room.tokens import JoinGrant, JoinRefused, read_token

@@ -13,10 +13,11 @@ from web.room.sharing import may_share
 from web.room.votes import voter
 
 if TYPE_CHECKING:
-    from web.room.meeting_room import MeetingRoom, Participant
+    from web.room.participant import Participant
+    from web.room.room_view import RoomView
 
 
-def roster(room: MeetingRoom) -> list[dict[str, Any]]:
+def roster(room: RoomView) -> list[dict[str, Any]]:
     chair = room.chair_id()
     speaker = room.heard_speaker()
     return [
@@ -42,7 +43,7 @@ def roster(room: MeetingRoom) -> list[dict[str, Any]]:
     ]
 
 
-def _open_vote(room: MeetingRoom, participant: Participant) -> dict[str, Any] | None:
+def _open_vote(room: RoomView, participant: Participant) -> dict[str, Any] | None:
     """The open vote, with this newcomer's answer if it already gave one (before leaving, or from another
     machine): the page shows it answered instead of offering the choices again."""
     vote = room.chairing.vote
@@ -55,7 +56,7 @@ def _open_vote(room: MeetingRoom, participant: Participant) -> dict[str, Any] | 
     return {**vote.public(), "choice": mine}
 
 
-def welcome(room: MeetingRoom, participant: Participant, layout: dict[str, int]) -> dict[str, Any]:
+def welcome(room: RoomView, participant: Participant, layout: dict[str, int]) -> dict[str, Any]:
     """The newcomer's first message. A controller's console follows it (sent afresh, after the welcome)."""
     state = room.chairing
     state.sent.pop(participant.id, None)

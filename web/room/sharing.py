@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING
 from web.room.protocol import ProtocolError
 
 if TYPE_CHECKING:
-    from web.room.meeting_room import MeetingRoom, Participant
+    from web.room.participant import Participant
+    from web.room.room_view import RoomView
 
 
-def may_share(room: MeetingRoom, participant: Participant) -> bool:
+def may_share(room: RoomView, participant: Participant) -> bool:
     return participant.seat.chair or participant.id in room.share_allowed
 
 
-def share_screen(room: MeetingRoom, participant: Participant, on: bool) -> None:
+def share_screen(room: RoomView, participant: Participant, on: bool) -> None:
     if on:
         if not may_share(room, participant):
             raise ProtocolError("share_not_allowed")
@@ -32,7 +33,7 @@ def share_screen(room: MeetingRoom, participant: Participant, on: bool) -> None:
     room.send_roster()
 
 
-def allow_share(room: MeetingRoom, participant_id: str, allowed: bool) -> None:
+def allow_share(room: RoomView, participant_id: str, allowed: bool) -> None:
     target = room.participants.get(participant_id)
     if target is None or target.seat.hidden:
         raise ProtocolError("unknown_participant")

@@ -23,7 +23,8 @@ from starlette.websockets import WebSocket, WebSocketState
 from meetings.errors import DomainError
 from web.i18n import translate
 from web.room import floor, protocol, roll_call, roster, sharing, votes
-from web.room.meeting_room import MeetingRoom, Participant
+from web.room.meeting_room import MeetingRoom
+from web.room.participant import Participant
 from web.room.protocol import ProtocolError
 from web.room.rooms import Rooms
 

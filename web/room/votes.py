@@ -13,18 +13,20 @@ from typing import TYPE_CHECKING
 from meetings.log import write
 from meetings.log.write import Who
 from meetings.rooms import person_participant, site_participant
-from web.room.console import OpenVote, console_changed, hidden
+from web.room.chair_state import OpenVote
+from web.room.console import console_changed, hidden
 from web.room.protocol import ProtocolError
 
 if TYPE_CHECKING:
-    from web.room.meeting_room import MeetingRoom, Participant
+    from web.room.participant import Participant
+    from web.room.room_view import RoomView
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def open_vote(room: MeetingRoom, actor: Participant, question: str, options: list[str], per: str) -> None:
+async def open_vote(room: RoomView, actor: Participant, question: str, options: list[str], per: str) -> None:
     state = room.chairing
     if state.vote is not None:
         raise ProtocolError("vote_open")
@@ -63,7 +65,7 @@ def voter(participant: Participant, per: str) -> str:
     raise ProtocolError("not_voter")
 
 
-def answer(room: MeetingRoom, participant: Participant, vote_id: int, choice: int) -> None:
+def answer(room: RoomView, participant: Participant, vote_id: int, choice: int) -> None:
     vote = room.chairing.vote
     if vote is None or vote.id != vote_id:
         raise ProtocolError("vote_closed")
@@ -81,7 +83,7 @@ def answer(room: MeetingRoom, participant: Participant, vote_id: int, choice: in
     console_changed(room)
 
 
-def close_vote(room: MeetingRoom, vote_id: int) -> None:
+def close_vote(room: RoomView, vote_id: int) -> None:
     vote = room.chairing.vote
     if vote is None or vote.id != vote_id:
         raise ProtocolError("vote_closed")
