@@ -309,3 +309,17 @@ def test_the_calendars_list_of_the_month_marks_drafts_and_cancelled_meetings(
     month_list = listing[listing.index('class="month-list card"') :]
     link = f'<a href="/meetings/{draft}">08:00 · Họp thử nghiệm phương án</a>'
     assert f'{link} <span class="badge state-draft">Dự thảo</span>' in month_list
+
+
+def test_an_empty_meeting_list_says_what_to_do(client: TestClient, people: Directory) -> None:
+    log_in(client, "thuky")
+    empty = client.get("/meetings").text
+    assert "Không có cuộc họp nào sắp tới." in empty
+    assert re.search(r'id="no-meetings">.*href="/meetings/new">\+ Lên lịch cuộc họp<', empty, re.S)
+    client.post("/logout", data={"csrf_token": token_for(client)})
+    log_in(client, "canbo.a")
+    empty = client.get("/meetings").text
+    assert "Khi đơn vị của anh/chị được mời họp, cuộc họp sẽ hiện ở đây" in empty
+    assert 'href="/meetings/new"' not in empty
+    past = client.get("/meetings?show=past").text
+    assert "Chưa có cuộc họp nào đã qua." in past and "Khi đơn vị" not in past
