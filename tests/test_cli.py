@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from meetings import db
 from meetings.accounts import authenticate, password_hasher, person_for_token
+from meetings.meeting import Meeting
 from meetings.people import Person
 from meetings.units import Unit
 from web.cli import EXIT_BROKEN_PIPE, base_url_warning, main, reader_gone
@@ -115,12 +116,27 @@ def test_demo_if_empty_then_token_and_password(
     env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["demo", "--if-empty"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert out.startswith("Demo directory seeded.")
     assert "| `admin`           | `admin-demo`           | quản trị          | UBND huyện Ngọc Khê    |" in out
-    assert len(out.splitlines()) == 1 + 2 + 23
+    # Then the demo's meetings, dated from today (tests/meetings/test_demo_meetings.py has the dates): the
+    # urgent one only while there is still time for it today.
+    lines = out.splitlines()
+    assert lines[1 + 2 + 23] == "Demo meetings (cuộc họp mẫu):"
+    meetings = lines[1 + 2 + 23 + 1 :]
+    assert meetings[0].startswith("- Giao ban công tác tuần với các xã, thị trấn (08:00–10:00 ngày ")
+    assert meetings[0].endswith("): published with its Giấy mời")
+    assert meetings[1].startswith("- Họp chuyên đề chuyển đổi số cấp xã (14:00–16:30 ngày ")
+    assert meetings[1].endswith("): draft")
+    assert len(meetings) == 2 or (
+        len(meetings) == 3 and meetings[2].startswith("- Triển khai ứng phó mưa lớn, lũ quét (")
+    )
+    assert captured.err == ""
     assert main(["demo", "--if-empty"]) == 0
     assert capsys.readouterr().out.startswith("Demo directory already present.")
+    with _session(env) as session:
+        assert len(session.exec(select(Meeting)).all()) == len(meetings)  # the second run added none
 
     assert main(["token", "create", "ADMIN", "--name", "QLVB"]) == 0
     token = capsys.readouterr().out.strip()

@@ -11,10 +11,12 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from meetings import db
@@ -111,6 +113,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from meetings.demo import demo_logins, demo_present, logins_table, seed_demo
 
+    outcome = None
     with _session() as session:
         if args.if_empty and session.exec(select(Unit)).first() is not None:
             if not demo_present(session):
@@ -119,9 +122,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
             logins = demo_logins()
             print("Demo directory already present. Demo log-ins (tài khoản dùng thử):")
         else:
+            from web.demo_publishing import seed_and_publish  # loads the PDF renderer (2 s): only to seed
+
             logins = seed_demo(session, hasher=_hasher())
+            engine = session.get_bind()
+            assert isinstance(engine, Engine)
+            outcome = seed_and_publish(load_settings(), engine, now=datetime.now(UTC))
             print("Demo directory seeded. Demo log-ins (tài khoản dùng thử):")
     print(logins_table(logins))
+    if outcome is not None:
+        if outcome.lines:
+            print("Demo meetings (cuộc họp mẫu):", *outcome.lines, sep="\n")
+        for problem in outcome.problems:
+            print(f"giaoban: {problem}", file=sys.stderr)
     return 0
 
 
@@ -147,6 +160,6 @@ def add_commands(sub: Any) -> None:
     password.add_argument("username", metavar="USERNAME")
     password.set_defaults(func=cmd_user_password)
 
-    demo = sub.add_parser("demo", help="seed the demo directory and print its log-ins")
+    demo = sub.add_parser("demo", help="seed the demo directory and meetings, print its log-ins")
     demo.add_argument("--if-empty", action="store_true", help="only when the directory has no units yet")
     demo.set_defaults(func=cmd_demo)
