@@ -323,3 +323,10 @@ def test_an_empty_meeting_list_says_what_to_do(client: TestClient, people: Direc
     assert 'href="/meetings/new"' not in empty
     past = client.get("/meetings?show=past").text
     assert "Chưa có cuộc họp nào đã qua." in past and "Khi đơn vị" not in past
+
+
+def test_the_calendar_names_its_month_as_each_language_writes_it(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    assert "<h2>Tháng 3 năm 2027</h2>" in client.get("/calendar?month=2027-03").text
+    client.post("/language", data={"csrf_token": token_for(client), "lang": "en", "next": "/calendar"})
+    assert "<h2>March 2027</h2>" in client.get("/calendar?month=2027-03").text
