@@ -4,7 +4,8 @@ The first message must be ``join`` with a token; then offers, chat, hands and th
 validated by ``web.room.protocol`` before the room sees it. Anything malformed or oversized is answered with an
 ``error`` message and a clean close; it never reaches the room or the media server. Outgoing messages go
 through a bounded queue with one writer, so a slow participant cannot hold up the room (it is disconnected
-when its queue is full).
+when its queue is full). A message broadcast to the room is one object handed to every participant's queue; it
+is encoded to JSON once (``Encoder``), not once per participant.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 import json
 import logging
 import time
-from collections import deque
+from collections import Counter, OrderedDict, deque
 from typing import Any
 
 from starlette.routing import BaseRoute, WebSocketRoute
@@ -35,6 +36,34 @@ OUTGOING_LIMIT = 512
 
 class Disconnected(Exception):
     pass
+
+
+class Encoder:
+    """The JSON text of outgoing messages, kept for the last ``size`` message objects. The room sends a roster,
+    a speaker change or a notice to everyone as one dict: with a hundred sites the same roster of a hundred
+    entries was encoded a hundred times, the web process's largest cost in a province meeting (docs/scale.md).
+    Messages are not changed once sent (a queued one is encoded whenever its writer gets to it anyway)."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._texts: OrderedDict[int, tuple[dict[str, Any], str]] = OrderedDict()
+        self.encoded: Counter[str] = Counter()  # encodings made, by message type (for tests and measurements)
+
+    def text(self, message: dict[str, Any]) -> str:
+        kept = self._texts.get(id(message))
+        if kept is not None and kept[0] is message:  # the object itself, not another one at a reused address
+            self._texts.move_to_end(id(message))  # a broadcast still being written stays
+            return kept[1]
+        text = json.dumps(message, ensure_ascii=False)
+        self.encoded[str(message.get("type"))] += 1
+        self._texts[id(message)] = (message, text)  # holding the object keeps its address from being reused
+        if len(self._texts) > self.size:
+            self._texts.popitem(last=False)
+        return text
+
+
+# One per process: the rooms of the app broadcast through it.
+ENCODER = Encoder()
 
 
 class SocketConnection:
@@ -81,7 +110,7 @@ class SocketConnection:
                 if kind == "close":
                     await self._close_now(value)
                     return
-                await self.websocket.send_text(json.dumps(value, ensure_ascii=False))
+                await self.websocket.send_text(ENCODER.text(value))
         except Exception:  # the connection is gone; the reader finds out on its own
             return
 

@@ -1,0 +1,80 @@
+"""What the room sends when many sites are in it (a province meeting has 60 to 120): counted in messages and
+in work, not in time (docs/scale.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.web.conftest import Directory
+from tests.web.room.conftest import Served, room_world
+from web.room.signalling import ENCODER, Encoder
+
+pytestmark = pytest.mark.slow
+
+
+async def next_of(ws: ClientConnection, kind: str) -> dict[str, Any]:
+    async with asyncio.timeout(10):
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == kind:
+                assert isinstance(message, dict)
+                return message
+
+
+async def roster_of(ws: ClientConnection, count: int) -> dict[str, Any]:
+    """The next roster listing ``count`` participants (earlier ones, of fewer, are passed over)."""
+    while True:
+        roster = await next_of(ws, "roster")
+        if len(roster["participants"]) == count:
+            return roster
+
+
+async def test_a_roster_sent_to_every_site_is_encoded_once(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people, extra_sites=3)  # six sites, in the lobby (no media)
+    sockets = []
+    try:
+        for site in world.sites[:5]:
+            ws = await connect(served.ws_url, max_size=2**20)
+            sockets.append(ws)
+            await ws.send(json.dumps({"type": "join", "token": world.site_token(site)}))
+            await next_of(ws, "welcome")
+        for ws in sockets[:4]:  # the roster telling the four first of the fifth
+            await roster_of(ws, 5)
+        before = ENCODER.encoded["roster"]
+        newcomer = await connect(served.ws_url, max_size=2**20)
+        sockets.append(newcomer)
+        await newcomer.send(json.dumps({"type": "join", "token": world.site_token(world.sites[5])}))
+        welcome = await next_of(newcomer, "welcome")
+        for ws in sockets[:5]:
+            await roster_of(ws, 6)
+        assert len(welcome["roster"]) == 6
+        # Five sites were told, with one encoding of the roster.
+        assert ENCODER.encoded["roster"] - before == 1
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+
+def test_the_encoder_encodes_each_message_object_once() -> None:
+    encoder = Encoder(size=2)
+    roster = {"type": "roster", "participants": [{"id": "site-1", "name": "Hội trường xã Bum Nưa"}]}
+    assert encoder.text(roster) == json.dumps(roster, ensure_ascii=False)
+    assert encoder.text(roster) is encoder.text(roster)
+    assert encoder.encoded["roster"] == 1
+    # An equal message made anew is another message (the room builds a fresh one for each change).
+    again = {"type": "roster", "participants": [{"id": "site-1", "name": "Hội trường xã Bum Nưa"}]}
+    encoder.text(again)
+    assert encoder.encoded["roster"] == 2
+    # Only the last ``size`` objects are kept; the one used last stays.
+    encoder.text(roster)
+    encoder.text({"type": "speaker", "participant": "site-1"})
+    encoder.text(roster)
+    assert encoder.encoded == {"roster": 2, "speaker": 1}
+    encoder.text({"type": "speaker", "participant": "site-2"})
+    encoder.text(again)
+    assert encoder.encoded == {"roster": 3, "speaker": 2}
