@@ -78,6 +78,10 @@ class Participant:
         self._bytes_in_at_report = 0
         self._bytes_out_at_report = 0
         self.bitrate_in = 0.0
+        # The participant's browser's latest estimate of what it can receive (REMB: one value for the whole
+        # transport, whichever slots it lists), bit/s, and when it came.
+        self.remb: int | None = None
+        self.remb_at = 0.0
         self.bitrate_out = 0.0
         self.joined_at = time.monotonic()
         self.connected_at: float | None = None
@@ -276,10 +280,14 @@ class Participant:
                 else:
                     downtrack.on_keyframe_request(now)
             elif isinstance(item, rtcp.Remb):
+                ours = False
                 for ssrc in item.ssrcs:
                     downtrack = self._downtrack_by_ssrc.get(ssrc)
                     if downtrack is not None:
                         downtrack.on_remb(item.bitrate, now)
+                        ours = True
+                if ours:
+                    self.remb, self.remb_at = item.bitrate, now
 
     def _on_report_blocks(self, blocks: list[rtcp.ReportBlock], now: float) -> None:
         for block in blocks:

@@ -232,9 +232,9 @@ REMB_FRESH = 5.0  # seconds: a browser sends its estimate about once a second wh
 def downlink(p: Participant, now: float) -> tuple[int | None, float]:
     """What the participant's own link toward it shows: its browser's latest estimate of what it can receive
     (REMB, bit/s; None when none came lately) and the worst loss its reports give for a video slot (0..1)."""
-    fresh = [d.remb for d in p.downtracks.values() if d.remb is not None and now - d.remb_at < REMB_FRESH]
+    fresh = p.remb if p.remb is not None and now - p.remb_at < REMB_FRESH else None
     losses = [d.fraction_lost / 256 for d in p.downtracks.values() if d.kind == "video" and d.packets_sent]
-    return (max(fresh) if fresh else None), max(losses, default=0.0)
+    return fresh, max(losses, default=0.0)
 
 
 def participant_stats(p: Participant) -> dict[str, Any]:

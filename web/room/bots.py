@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from collections import Counter
 from typing import Any
@@ -22,6 +23,7 @@ from av import VideoFrame
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from media import rtcp
 from web.room import protocol
 from web.room.bot_media import PatternTrack, ToneTrack, read_tag, tag_of
 
@@ -41,6 +43,8 @@ class Bot:
         fps: int = 15,
         size: tuple[int, int] = (320, 240),
         reconnect: bool = True,
+        thumbnail: bool = False,
+        claimed_downlink: int | None = None,
     ) -> None:
         self.ws_url = ws_url
         self.token = token
@@ -51,6 +55,12 @@ class Bot:
         self.fps = fps
         self.size = size
         self.reconnect = reconnect
+        # Also send a quarter-size copy of the camera for the others' thumbnails, as the room page does.
+        self.thumbnail = thumbnail
+        # Pretend the line can receive only this many bit/s: send that estimate (REMB) about everything
+        # received, as a browser on a weak line does (its real receive estimates, from aiortc, keep coming too).
+        self.claimed_downlink = claimed_downlink
+        self.sizes: dict[str, tuple[int, int]] = {}  # receive slot mid -> the last picture's width, height
         self.state = "new"  # connecting | lobby | negotiating | joined | closed | refused | replaced | ended
         self.id: str | None = None
         self.refusal: str | None = None
@@ -166,6 +176,8 @@ class Bot:
         sent: list[tuple[str, Any]] = [
             ("camera", pc.addTransceiver(self._camera(), direction="sendonly")),
         ]
+        if self.thumbnail:
+            sent.append(("thumbnail", pc.addTransceiver(self._camera(scale=4), direction="sendonly")))
         if self.audio:
             tone = ToneTrack(self.frequency, silent=not self.tone)
             sent.append(("microphone", pc.addTransceiver(tone, direction="sendonly")))
@@ -189,6 +201,7 @@ class Bot:
         async def on_state() -> None:
             if pc.connectionState == "connected":
                 self.connected.set()
+                self._readers.append(asyncio.ensure_future(self._claim_downlink(pc)))
 
         await pc.setLocalDescription(await pc.createOffer())
         self.roles = {t.mid: role for role, t in received}
@@ -202,10 +215,22 @@ class Bot:
             }
         )
 
-    def _camera(self) -> PatternTrack:
-        width, height = self.size
+    def _camera(self, scale: int = 1) -> PatternTrack:
+        width, height = self.size[0] // scale, self.size[1] // scale
         hue = tag_of(self.id or self.label) & 0xFF
         return PatternTrack(self.label, width, height, self.fps, hue=hue, tag=tag_of(self.id or self.label))
+
+    async def _claim_downlink(self, pc: RTCPeerConnection) -> None:
+        """Send REMB ``claimed_downlink`` about every stream the server sends, five times a second, whenever it
+        is set (a test may set or change it on the way)."""
+        remote = pc.remoteDescription.sdp if pc.remoteDescription is not None else ""
+        ssrcs = sorted({int(n) for n in re.findall(r"^a=ssrc:(\d+) ", remote, re.MULTILINE)})
+        dtls = pc.getTransceivers()[0].receiver.transport
+        while pc.connectionState == "connected" and ssrcs:
+            if self.claimed_downlink is not None:
+                with contextlib.suppress(Exception):
+                    await dtls._send_rtp(rtcp.remb(0xB07, self.claimed_downlink, ssrcs))
+            await asyncio.sleep(0.2)
 
     async def _read(self, mid: str, track: MediaStreamTrack) -> None:
         counter = self.audio_frames if track.kind == "audio" else self.frames
@@ -218,6 +243,7 @@ class Bot:
             if source is not None:
                 counter[source] += 1
             if isinstance(frame, VideoFrame):
+                self.sizes[mid] = (frame.width, frame.height)
                 tag = read_tag(frame)
                 who = next((p["id"] for p in self.roster if tag_of(p["id"]) == tag), None)
                 if who is not None:

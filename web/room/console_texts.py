@@ -20,6 +20,7 @@ CONSOLE_TEXTS = {
     "stats_rtt": N_("Trễ %(n)s ms"),
     "stats_loss": N_("Mất gói %(n)s"),
     "stats_fps": N_("%(n)s hình/giây"),
+    "stats_weak_line": N_("Đường truyền yếu: đang nhận hình nhỏ"),
     "no_sites": N_("Cuộc họp chưa mời điểm cầu nào."),
     "others": N_("Người dự khác"),
     # The floor.

@@ -23,6 +23,7 @@ from meetings.rooms import Seat
 from web.room import protocol, roster
 from web.room.chair_state import ChairState
 from web.room.console import console_changed
+from web.room.downlink import DownlinkJudge
 from web.room.floor import floor_gone, pause
 from web.room.layout import Assignment, Publisher, Scene, Subscriber, heard_speaker, plan
 from web.room.meeting_log import MeetingLog
@@ -87,6 +88,7 @@ class MeetingRoom:
         self.journal: MeetingLog | None = None  # the meeting log (meetings only)
         self.recording_active: Callable[[], bool] = lambda: False  # set by the app's recordings
         self.media_stats: dict[str, dict[str, Any]] = {}  # the media server's figures, per participant
+        self.downlink = DownlinkJudge()  # who is on a line too weak for full-size pictures
         self.share_allowed: set[str] = set()
         self.sharer: str | None = None
         self.chat: deque[dict[str, Any]] = deque(maxlen=50)
@@ -355,7 +357,8 @@ class MeetingRoom:
 
     async def _apply(self, participant: Participant, scene: Scene) -> None:
         applied = self.assignments.setdefault(participant.id, {})
-        desired = plan(scene, Subscriber(participant.id, participant.slots), applied)
+        weak = participant.id in self.downlink.weak
+        desired = plan(scene, Subscriber(participant.id, participant.slots, weak=weak), applied)
         for mid, target in desired.items():
             if mid in applied and applied[mid] == target:
                 continue
@@ -373,6 +376,7 @@ class MeetingRoom:
             "type": "layout",
             "slots": {mid: (a[0] if a is not None else None) for mid, a in applied.items()},
             "speaker": heard_speaker(scene),
+            "weak_line": weak,
         }
         if self.layouts.get(participant.id) != layout:
             self.layouts[participant.id] = layout

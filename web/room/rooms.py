@@ -38,7 +38,15 @@ log = logging.getLogger("giaoban.room")
 TICK_SECONDS = 2.0
 SYNC_EVERY = 3  # ticks between looks at the database
 # The media server's figures the chair's console shows per site.
-MEDIA_FIGURES = ("rtt_ms", "bitrate_in", "bitrate_out", "packets_received", "packets_lost")
+MEDIA_FIGURES = (
+    "rtt_ms",
+    "bitrate_in",
+    "bitrate_out",
+    "packets_received",
+    "packets_lost",
+    "downlink_bps",
+    "downlink_loss",
+)
 
 NOT_BOUND = N_(
     "Đường dẫn này không dành cho anh/chị. Hãy đăng nhập bằng đúng tài khoản hoặc dùng đường dẫn của điểm cầu."
@@ -383,6 +391,10 @@ class Rooms:
         for room in rooms:
             figures = stats.get(room.key, {})
             room.media_stats = {pid: {k: f.get(k) for k in MEDIA_FIGURES} for pid, f in figures.items()}
+            if room.downlink.update(room.media_stats):
+                room.schedule_reconcile()  # a site on a weak line gets small pictures (or full size again)
+            for pid, values in room.media_stats.items():
+                values["weak_line"] = pid in room.downlink.weak
             client = {p.id: p.client_stats for p in room.participants.values()}
             room.update_quality(room.meter.levels(stats.get(room.key, {}), client))
         await self._release_orphans(stats)

@@ -176,6 +176,9 @@ export class Console {
     if (typeof stats.fps === "number") {
       parts.push(fill(this.texts.stats_fps, { n: Math.round(stats.fps) }));
     }
+    if (stats.weak_line) {
+      parts.push(this.texts.stats_weak_line);
+    }
     return parts.join(" · ");
   }
 

@@ -234,6 +234,7 @@ function onMessage(m) {
       break;
     case "layout":
       stage.setLayout(m.slots, m.speaker);
+      $("weak-line").hidden = !m.weak_line;
       break;
     case "roster":
       stage.setRoster(m.participants);
