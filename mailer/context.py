@@ -80,6 +80,8 @@ class MeetingContext:
     deputy: Contact | None = None
     """The deputy proposed (deputy mail), and whether the chair accepted them."""
     deputy_accepted: bool = False
+    meeting_url: str = ""
+    """The meeting's page (log-in needed), where every document can be found."""
 
 
 class RecordKind(StrEnum):

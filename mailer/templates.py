@@ -42,6 +42,8 @@ class MailKind(StrEnum):
     """Minutes, conclusion notice or another record circulated after the meeting."""
     DEPUTY = "deputy"
     """The chair's decision on the deputy a unit proposed to send in its place."""
+    DOCUMENTS = "documents"
+    """Documents added to a published meeting, sent to those invited."""
 
 
 @dataclass(frozen=True)

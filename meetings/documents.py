@@ -13,11 +13,12 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select, update
 
 from meetings.access import require_manage_meeting
 from meetings.audit import record
@@ -26,6 +27,7 @@ from meetings.lifecycle import STATE_LABELS
 from meetings.meeting import Document, Meeting, MeetingState
 from meetings.people import Person
 from meetings.records.invitation_form import issued_invitation_number
+from meetings.types import utcnow
 from meetings.viewing import get_meeting
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats
@@ -307,3 +309,18 @@ def remove_document(session: Session, actor: Person, document_id: int, store: Do
 def may_be_mailed(meeting: Meeting) -> bool:
     """Whether the meeting's documents may go out by e-mail: never for a confidential (mật) meeting."""
     return not meeting.confidential
+
+
+def mark_mailed(session: Session, document_ids: Sequence[int], at: datetime | None = None) -> int:
+    """Note that the documents went out by mail at ``at``, unless they had already; how many were marked.
+
+    A conditional update: of two transactions sending the same documents, the second marks none, and knows.
+    """
+    if not document_ids:
+        return 0
+    result = session.exec(
+        update(Document)
+        .where(col(Document.id).in_(list(document_ids)), col(Document.mailed_at).is_(None))
+        .values(mailed_at=at or utcnow())
+    )
+    return int(result.rowcount)

@@ -109,3 +109,6 @@ class Document(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     uploaded_by_id: int | None = Field(default=None, foreign_key="person.id")
     uploaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # When the document went out by mail to those invited: with the invitation or an update, or in a
+    # documents mail of its own (meetings.document_mail). Never for a confidential meeting's documents.
+    mailed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

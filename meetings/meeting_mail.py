@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from meetings.audit import record
-from meetings.documents import DocumentStore, sanitize_filename
+from meetings.documents import DocumentStore, mark_mailed, sanitize_filename
 from meetings.errors import RuleViolation, ValidationError
 from meetings.mail_recipients import (
     MailRecipient,
@@ -60,6 +60,8 @@ class MailPurpose(StrEnum):
     REMINDER = "reminder"
     RECORD = "record"
     DEPUTY = "deputy"
+    DOCUMENTS = "documents"
+    """Documents added to a published meeting, sent on their own (meetings.document_mail)."""
 
 
 class MeetingChange(StrEnum):
@@ -73,7 +75,7 @@ _INVITING = (MailPurpose.INVITATION.value, MailPurpose.UPDATE.value)
 _LIFECYCLE = (*_INVITING, MailPurpose.CANCELLATION.value)
 
 
-def _enqueue_mail(
+def enqueue_mail(
     session: Session,
     meeting: Meeting,
     purpose: MailPurpose,
@@ -83,6 +85,7 @@ def _enqueue_mail(
     key: str,
     **extra: Any,
 ) -> OutboxItem:
+    """One mail about ``meeting`` to ``recipient`` into the caller's transaction; ``extra`` goes into the payload."""
     payload = {
         "v": PAYLOAD_VERSION,
         "purpose": purpose.value,
@@ -154,8 +157,8 @@ def enqueue_meeting_mail(
         refs = {r.ref for r in current}
         everyone = current + [r for ref, r in before.items() if ref not in refs]
         plan = [(MailPurpose.CANCELLATION, r, {"reason": meeting.cancelled_reason}) for r in everyone]
-    return [
-        _enqueue_mail(
+    enqueued = [
+        enqueue_mail(
             session,
             meeting,
             purpose,
@@ -166,6 +169,11 @@ def enqueue_meeting_mail(
         )
         for purpose, recipient, extra in plan
     ]
+    if change is not MeetingChange.CANCELLED and plan:
+        # The invitation and the update carry every document the snapshot lists (none when confidential).
+        at = meeting.published_at if change is MeetingChange.PUBLISHED else None
+        mark_mailed(session, [d["id"] for d in snapshot["documents"]], at or utcnow())
+    return enqueued
 
 
 def enqueue_deputy_mail(
@@ -186,7 +194,7 @@ def enqueue_deputy_mail(
     if recipient is None:
         return None
     deputy = {"name": deputy_name, "position": deputy_position, "unit": "", "phone": "", "email": ""}
-    return _enqueue_mail(
+    return enqueue_mail(
         session,
         meeting,
         MailPurpose.DEPUTY,
@@ -242,7 +250,7 @@ def enqueue_due_reminders(session: Session, *, now: datetime, leads: Sequence[ti
             continue
         snapshot = meeting_snapshot(session, meeting)
         for ref in missing:
-            _enqueue_mail(
+            enqueue_mail(
                 session, meeting, MailPurpose.REMINDER, wanted[ref], snapshot, key=keys[ref], lead_minutes=minutes
             )
             added += 1
@@ -328,7 +336,7 @@ def enqueue_record_mail(
     snapshot = meeting_snapshot(session, meeting)
     chosen = list(recipients) if recipients is not None else meeting_recipients(session, meeting)
     return [
-        _enqueue_mail(
+        enqueue_mail(
             session,
             meeting,
             MailPurpose.RECORD,

@@ -34,7 +34,7 @@ from meetings.documents import DocumentStore
 from meetings.mail_recipients import MailRecipient
 from meetings.meeting_mail import MailPurpose
 from meetings.outbox import OutboxItem
-from web.mail_links import document_url, join_url, reply_token, reply_url
+from web.mail_links import document_url, join_url, meeting_url, reply_token, reply_url
 
 _KINDS = {
     MailPurpose.INVITATION: MailKind.INVITATION,
@@ -43,6 +43,7 @@ _KINDS = {
     MailPurpose.REMINDER: MailKind.REMINDER,
     MailPurpose.RECORD: MailKind.RECORD,
     MailPurpose.DEPUTY: MailKind.DEPUTY,
+    MailPurpose.DOCUMENTS: MailKind.DOCUMENTS,
 }
 _CALENDAR = {
     MailPurpose.INVITATION: CalendarMethod.REQUEST,
@@ -50,7 +51,7 @@ _CALENDAR = {
     MailPurpose.CANCELLATION: CalendarMethod.CANCEL,
 }
 # Mails that may carry the documents themselves; the others link to them.
-_ATTACHING = frozenset({MailPurpose.INVITATION, MailPurpose.UPDATE, MailPurpose.RECORD})
+_ATTACHING = frozenset({MailPurpose.INVITATION, MailPurpose.UPDATE, MailPurpose.RECORD, MailPurpose.DOCUMENTS})
 _REPLYING = frozenset({MailPurpose.INVITATION, MailPurpose.UPDATE, MailPurpose.REMINDER})
 
 KIND_PHRASES: dict[str, dict[str, str]] = {
@@ -191,7 +192,12 @@ class MailComposer:
         if meeting["confidential"]:
             return [], []  # never, whatever the payload says
         record = purpose is MailPurpose.RECORD
-        entries = data.get("record_documents", []) if record else meeting["documents"]
+        if record:
+            entries = data.get("record_documents", [])
+        elif purpose is MailPurpose.DOCUMENTS:
+            entries = data.get("new_documents", [])  # only those not sent before
+        else:
+            entries = meeting["documents"]
         attachments: list[Attachment] = []
         links: list[DocumentLink] = []
         budget = 2 * self.settings.attach_max_bytes
@@ -258,6 +264,7 @@ class MailComposer:
             starts_in=timedelta(minutes=lead) if lead else None,
             deputy=_contact(data["deputy"]) if data.get("deputy") else None,
             deputy_accepted=bool(data.get("deputy_accepted")),
+            meeting_url=meeting_url(self.settings.base_url, meeting["id"]),
         )
 
     def _record_context(

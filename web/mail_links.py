@@ -34,6 +34,11 @@ def join_url(
     return f"{base_url.rstrip('/')}/join/{make_token(secret_key, grant)}"
 
 
+def meeting_url(base_url: str, meeting_id: int) -> str:
+    """The meeting's page (its documents are there; log-in needed)."""
+    return f"{base_url.rstrip('/')}/meetings/{meeting_id}"
+
+
 def document_url(base_url: str, meeting_id: int, document_id: int) -> str:
     return f"{base_url.rstrip('/')}/meetings/{meeting_id}/documents/{document_id}"
 
