@@ -67,6 +67,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "number_invitation": N_("Cấp số giấy mời"),
     "issue_invitation": N_("Ban hành giấy mời"),
     "supersede_invitation": N_("Thay thế giấy mời"),
+    "send_documents": N_("Gửi tài liệu cho các điểm cầu"),
     "room_auto_open": N_("Đặt chế độ tự mở cuộc họp"),
     "set_numbering": N_("Đặt cách cấp số văn bản"),
     "import": N_("Nhập danh bạ"),

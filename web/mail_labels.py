@@ -12,6 +12,7 @@ PURPOSE_NAMES: dict[str, str] = {
     "reminder": N_("Nhắc lịch họp"),
     "record": N_("Văn bản sau cuộc họp"),
     "deputy": N_("Ý kiến về người dự thay"),
+    "documents": N_("Tài liệu họp"),
 }
 
 STATUS_NAMES: dict[str, str] = {

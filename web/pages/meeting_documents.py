@@ -1,4 +1,5 @@
-"""A meeting's documents: upload (from the meeting form or the meeting page), download, remove."""
+"""A meeting's documents: upload (from the meeting form or the meeting page), download, remove, and send
+those added after the invitation to everyone invited (meetings.document_mail)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from meetings import documents
-from meetings.errors import DomainError, NotFound
+from meetings.document_mail import send_documents
+from meetings.errors import Conflict, DomainError, NotFound, RuleViolation
 from meetings.meeting import Document
 from meetings.people import Person
 from web.auth import require_person
 from web.context import ctx, document_store
 from web.i18n import translate
-from web.pages.common import db, path_id
+from web.pages.common import db, now, path_id
 from web.pages.forms import files, see_other
 from web.pages.meetings import render_meeting_page
 
@@ -69,9 +71,23 @@ def remove(request: Request) -> Response:
     return see_other(f"/meetings/{meeting_id}")
 
 
+def send(request: Request) -> Response:
+    """The secretary's button: mail the documents not yet sent; a refusal comes back beside the button."""
+    person = require_person(request)
+    meeting_id = path_id(request)
+    with db(request) as session:
+        try:
+            send_documents(session, person, meeting_id, now=now())
+        except (RuleViolation, Conflict) as exc:
+            errors = {"send_documents": translate(request, exc.message)}
+            return render_meeting_page(request, meeting_id, errors=errors, status_code=exc.status_code)
+    return see_other(f"/meetings/{meeting_id}#document-mail")
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/meetings/{id:int}/documents", upload, methods=["POST"], name="documents_upload"),
         Route("/meetings/{id:int}/documents/{doc:int}", download, name="document"),
         Route("/meetings/{id:int}/documents/{doc:int}/remove", remove, methods=["POST"], name="document_remove"),
+        Route("/meetings/{id:int}/documents/send", send, methods=["POST"], name="documents_send"),
     ]

@@ -31,6 +31,7 @@ from web.context import ctx, document_store
 from web.i18n import translate
 from web.invitation_publish import publish_meeting_with_invitation
 from web.pages.common import db, local_zone, now, path_id
+from web.pages.document_mail import document_mailing
 from web.pages.forms import number, see_other, text
 from web.pages.meeting_recordings import recording_list
 from web.pages.minutes import minutes_card
@@ -184,7 +185,12 @@ def render_meeting_page(
         # An issued Giấy mời is an official document the domain refuses to remove: no button for it.
         shown = context["detail"]
         assert isinstance(shown, MeetingDetail)
-        context["issued_ids"] = {d.id for d in shown.documents if issued_invitation_number(session, d) is not None}
+        issued_ids = {d.id for d in shown.documents if issued_invitation_number(session, d) is not None}
+        context["issued_ids"] = issued_ids
+        # Which documents went out by mail, which wait, the send button, a briefing's deadline.
+        context["mailing"] = document_mailing(
+            session, person, meeting, shown.documents, issued_ids=issued_ids, tz=local_zone(request), now=now()
+        )
         # A Giấy mời sent with no signature (production without a certificate): its managers are told why.
         unsigned = unsigned_invitations(session, meeting_id) if context["manage"] else []
         context["unsigned_invitations"] = [str(n.number_and_symbol()) for n in unsigned]
