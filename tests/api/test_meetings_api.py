@@ -310,7 +310,8 @@ def test_the_api_cannot_approve_minutes_or_set_a_meeting_state(world: ApiWorld) 
     under_a_meeting = sorted(p for p in paths if p.startswith("/api/v1/meetings/{meeting_id}/"))
     assert under_a_meeting == [
         "/api/v1/meetings/{meeting_id}/agenda", "/api/v1/meetings/{meeting_id}/cancel",
-        "/api/v1/meetings/{meeting_id}/documents", "/api/v1/meetings/{meeting_id}/documents/{document_id}",
+        "/api/v1/meetings/{meeting_id}/documents", "/api/v1/meetings/{meeting_id}/documents/send",
+        "/api/v1/meetings/{meeting_id}/documents/{document_id}",
         "/api/v1/meetings/{meeting_id}/documents/{document_id}/content", "/api/v1/meetings/{meeting_id}/publish",
     ]  # fmt: skip
     created = client.post("/api/v1/meetings", json=world.meeting_body(), headers=chair)

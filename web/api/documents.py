@@ -1,16 +1,17 @@
 """Meeting documents through the API: upload (multipart/form-data, field ``file``), list, read, download,
-remove. Size and type are refused here with the precise status (413 too large, 415 a type not taken) before
-the domain checks the content against the extension (422 when a ``.pdf`` is not a PDF).
+remove, and send those not yet mailed to everyone invited. Size and type are refused here with the precise
+status (413 too large, 415 a type not taken) before the domain checks the content against the extension
+(422 when a ``.pdf`` is not a PDF).
 """
 
 from __future__ import annotations
 
 from starlette.responses import FileResponse
 
-from meetings import documents, scheduling
+from meetings import document_mail, documents, scheduling
 from meetings.errors import NotFound
 from meetings.meeting import Document
-from web.api.meeting_models import DocumentOut
+from web.api.meeting_models import DocumentOut, DocumentsSent
 from web.api.problems import ApiProblem
 from web.api.routing import Call, Operation
 from web.context import document_store
@@ -73,6 +74,15 @@ def remove_document(call: Call) -> None:
     documents.remove_document(call.session, call.person, document.id, document_store(call.context.settings))
 
 
+def send_documents(call: Call) -> DocumentsSent:
+    meeting = scheduling.get_meeting(call.session, call.person, call.id("meeting_id"))
+    assert meeting.id is not None
+    sent = document_mail.send_documents(call.session, call.person, meeting.id)
+    return DocumentsSent(
+        documents=[DocumentOut.of(d) for d in sent.documents], mails=sent.mails, sent_at=sent.sent_at
+    )
+
+
 _DOCUMENT = "/meetings/{meeting_id:int}/documents/{document_id:int}"
 
 OPERATIONS: list[Operation] = [
@@ -117,4 +127,17 @@ OPERATIONS: list[Operation] = [
         errors=(401, 403, 404),
     ),
     Operation("DELETE", _DOCUMENT, remove_document, "Gỡ tài liệu", "documents", errors=(401, 403, 404, 409)),
+    Operation(
+        "POST",
+        "/meetings/{meeting_id:int}/documents/send",
+        send_documents,
+        "Gửi tài liệu chưa gửi cho các điểm cầu",
+        "documents",
+        response=DocumentsSent,
+        errors=(401, 403, 404, 409),
+        description="Người quản lý cuộc họp gửi các tài liệu chưa gửi (tải lên sau khi phát hành giấy mời) cho mọi "
+        "điểm cầu và người được mời: mỗi người một thư, qua hộp thư đi, tài liệu đính kèm trong giới hạn dung lượng, "
+        "tài liệu lớn hơn gửi đường dẫn. Gửi lại chỉ gửi tài liệu chưa gửi (không còn gì: `documents` rỗng). "
+        "Cuộc họp mật, chưa phát hành hoặc đã kết thúc → 409; không quản lý cuộc họp → 403.",
+    ),
 ]

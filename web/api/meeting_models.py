@@ -133,10 +133,22 @@ class DocumentOut(_Out):
     sha256: str
     uploaded_by_id: int | None
     uploaded_at: UtcDateTime
+    mailed_at: UtcDateTime | None = Field(
+        description="Khi tài liệu được gửi thư cho các điểm cầu (kèm giấy mời, thư thay đổi hoặc thư gửi tài liệu); "
+        "null: chưa gửi (cuộc họp mật: không bao giờ gửi)"
+    )
 
     @classmethod
     def of(cls, document: Document) -> DocumentOut:
         return cls.model_validate(document)
+
+
+class DocumentsSent(BaseModel):
+    """What one sending of a meeting's documents did."""
+
+    documents: list[DocumentOut] = Field(description="Các tài liệu lần này gửi đi; rỗng khi mọi tài liệu đã gửi")
+    mails: int = Field(description="Số thư đưa vào hộp thư đi: một thư cho mỗi điểm cầu và mỗi người được mời")
+    sent_at: UtcDateTime | None
 
 
 class SiteRef(BaseModel):
