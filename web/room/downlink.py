@@ -1,12 +1,23 @@
 """Which participants are on a line too weak for full-size pictures.
 
 A commune on a rural line may not carry the main and speaker views at full size beside its thumbnails: its
-pictures then freeze and its sound breaks up. The media server reports, per participant, what the browser
-estimates it can receive (REMB) and the worst loss its receiver reports give for a video slot
-(``media.room.downlink``). A participant judged weak is sent the small copy of each camera (the
-``thumbnail`` track, ~200 kbit/s) in its main and speaker views as well (``layout.plan``): a smaller picture
-that keeps moving. The judgement has hysteresis — weak after two readings in a row, strong again after five
-good ones (a reading every ``rooms.TICK_SECONDS``) — so a picture does not flip back and forth.
+pictures then freeze and its sound breaks up. A participant judged weak is sent the small copy of each camera
+(the ``thumbnail`` track, ~200 kbit/s) in its main and speaker views as well (``layout.plan``): a smaller
+picture that keeps moving.
+
+The media server reports, per participant (``media.room.downlink``), the browser's receive estimate (REMB)
+and the worst loss its receiver reports give for a video slot, beside what the server sends it
+(``bitrate_out``). A browser's estimate never runs far ahead of what it receives (about 1.5 times: measured
+with Chromium on loopback: 0.75–1.4 times what the server sent it, the lowest while a stream ramps up), so it
+says nothing of a line's capacity — only, when it falls far below what is being sent, that the line is
+overloaded. Loss is the plainer sign. So:
+
+* a reading is *weak* at 8 % loss or more, or when the estimate is under half of what is being sent;
+* *clean* under 2 % loss with the estimate at 90 % of what is sent or more (or no estimate);
+* weak after two weak readings in a row (a reading every ``rooms.TICK_SECONDS``);
+* full size again after ``hold`` clean readings in a row — 30 s at first, doubled each time the same
+  participant falls weak again (up to 5 minutes): nothing can show beforehand that the line now carries the
+  full size, so it is tried, and a line that cannot is not made to flip back and forth.
 """
 
 from __future__ import annotations
@@ -15,29 +26,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-WEAK_BPS = 1_200_000  # below this estimate a full-size main view alone would fill the line
-STRONG_BPS = 2_000_000  # at or above it (and loss below CLEAR_LOSS) full size fits again
 WEAK_LOSS = 0.08
-CLEAR_LOSS = 0.02
+CLEAN_LOSS = 0.02
+WEAK_SHARE = 0.5  # estimate ÷ what is sent, below which the line is overloaded
+CLEAN_SHARE = 0.90
+MEANINGFUL_BPS = 100_000  # below this little is sent: the estimate says nothing either way
 READINGS_TO_WEAK = 2
-READINGS_TO_STRONG = 5
+FIRST_HOLD = 15  # clean readings before full size is tried again; doubled per relapse
+LONGEST_HOLD = 150
 
 
 def reading(figures: Mapping[str, Any]) -> str:
-    """'weak', 'strong' or 'unclear' (between the thresholds, or no estimate: nothing changes on it)."""
-    bps = figures.get("downlink_bps")
+    """'weak', 'clean' or 'unclear' (between the two: nothing changes on it)."""
     loss = figures.get("downlink_loss") or 0.0
-    if loss >= WEAK_LOSS or (isinstance(bps, int) and bps < WEAK_BPS):
+    estimate = figures.get("downlink_bps")
+    sent = figures.get("bitrate_out") or 0
+    share = estimate / sent if isinstance(estimate, int) and sent >= MEANINGFUL_BPS else None
+    if loss >= WEAK_LOSS or (share is not None and share < WEAK_SHARE):
         return "weak"
-    if isinstance(bps, int) and bps >= STRONG_BPS and loss < CLEAR_LOSS:
-        return "strong"
+    if loss < CLEAN_LOSS and (share is None or share >= CLEAN_SHARE):
+        return "clean"
     return "unclear"
 
 
 @dataclass
 class DownlinkJudge:
+    first_hold: int = FIRST_HOLD
     weak: set[str] = field(default_factory=set)
     _streak: dict[str, int] = field(default_factory=dict)  # readings in a row that point the other way
+    _relapses: dict[str, int] = field(default_factory=dict)  # times judged weak, while in the room
+
+    def hold(self, pid: str) -> int:
+        """Clean readings in a row before ``pid`` gets full-size pictures again."""
+        doublings: int = max(0, self._relapses.get(pid, 1) - 1)
+        return min(self.first_hold << doublings, LONGEST_HOLD)
 
     def update(self, figures: Mapping[str, Mapping[str, Any]]) -> bool:
         """Take one reading per participant (the media server's stats); True when ``weak`` changed."""
@@ -45,21 +67,23 @@ class DownlinkJudge:
         for pid in [p for p in self.weak if p not in figures]:  # gone
             self.weak.discard(pid)
             changed = True
-        for pid in [p for p in self._streak if p not in figures]:
-            del self._streak[pid]
+        for table in (self._streak, self._relapses):
+            for pid in [p for p in table if p not in figures]:
+                del table[pid]
         for pid, values in figures.items():
             now_weak = pid in self.weak
             verdict = reading(values)
-            pointing_away = (verdict == "strong") if now_weak else (verdict == "weak")
-            if not pointing_away:
+            if verdict != ("clean" if now_weak else "weak"):
                 self._streak.pop(pid, None)
                 continue
             self._streak[pid] = self._streak.get(pid, 0) + 1
-            if self._streak[pid] >= (READINGS_TO_STRONG if now_weak else READINGS_TO_WEAK):
-                del self._streak[pid]
-                if now_weak:
-                    self.weak.discard(pid)
-                else:
-                    self.weak.add(pid)
-                changed = True
+            if self._streak[pid] < (self.hold(pid) if now_weak else READINGS_TO_WEAK):
+                continue
+            del self._streak[pid]
+            if now_weak:
+                self.weak.discard(pid)
+            else:
+                self.weak.add(pid)
+                self._relapses[pid] = self._relapses.get(pid, 0) + 1
+            changed = True
         return changed
