@@ -33,6 +33,13 @@ from web.room.quality import QualityMeter
 
 log = logging.getLogger("giaoban.room")
 
+# Roster coalescing (``MeetingRoom.send_roster``): a room of up to ROSTER_SMALL_ROOM participants is sent each
+# change at once; beyond, the roster waits ROSTER_DELAY_PER_PARTICIPANT seconds per participant more, at most
+# ROSTER_MAX_DELAY: the bytes a room sends a second stay about proportional to its size instead of its square.
+ROSTER_SMALL_ROOM = 10
+ROSTER_DELAY_PER_PARTICIPANT = 0.01
+ROSTER_MAX_DELAY = 1.0
+
 MediaCall = Callable[..., Awaitable[Any]]
 
 # Which kind each role is, to check the media server's answer against what the client declared.
@@ -97,6 +104,8 @@ class MeetingRoom:
         self._reconciling: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Future[None]] = set()
+        self._roster_pending: asyncio.TimerHandle | None = None
+        self._roster_skip: str | None = None  # the newcomer the pending roster need not go to
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -140,9 +149,25 @@ class MeetingRoom:
                 p.conn.send(message)
 
     def send_roster(self, *, skip: Participant | None = None) -> None:
+        """The roster changed: everyone is sent it once, after the changes of the next moment (``skip``: a
+        newcomer whose welcome, made next, carries it). A roster lists everyone, so with N sites each change
+        costs N messages of N entries; a province meeting's 60 to 120 sites joining sent some three rosters
+        each (admitted, negotiated, connected) to all the others: 21 000 messages, 435 MB of JSON for 60 sites.
+        Coalesced, it waits up to ``roster_delay`` (nothing for a small room, up to a second for 110 sites)."""
+        self._roster_skip = skip.id if skip is not None else None
+        if self._roster_pending is None:
+            self._roster_pending = asyncio.get_running_loop().call_later(self.roster_delay(), self._flush_roster)
+        console_changed(self)
+
+    def roster_delay(self) -> float:
+        crowd = len(self.participants) - ROSTER_SMALL_ROOM
+        return min(ROSTER_MAX_DELAY, max(0, crowd) * ROSTER_DELAY_PER_PARTICIPANT)
+
+    def _flush_roster(self) -> None:
+        self._roster_pending = None
+        skip, self._roster_skip = self.participants.get(self._roster_skip or ""), None
         speaker = self.heard_speaker()
         self.broadcast({"type": "roster", "participants": roster.roster(self), "speaker": speaker}, skip=skip)
-        console_changed(self)
 
     def notice(self, text: str, **variables: Any) -> None:
         """A line every participant sees in the chat, in their own language."""
@@ -420,6 +445,9 @@ class MeetingRoom:
     async def close(self, message_text: str) -> None:
         """The meeting ended: everyone is told and disconnected."""
         self.stage = "closed"
+        if self._roster_pending is not None:
+            self._roster_pending.cancel()
+            self._roster_pending = None
         for participant in list(self.participants.values()):
             participant.conn.close(
                 protocol.CLOSE_ENDED, {"type": "closed", "message": participant.conn.tr(message_text)}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from meetings import rooms
 from tests.web.conftest import Directory
 from tests.web.room.conftest import Served, room_world
 from web.room.signalling import ENCODER, Encoder
@@ -78,3 +79,56 @@ def test_the_encoder_encodes_each_message_object_once() -> None:
     encoder.text({"type": "speaker", "participant": "site-2"})
     encoder.text(again)
     assert encoder.encoded == {"roster": 3, "speaker": 2}
+
+
+class Inbox:
+    """A participant's signalling channel that keeps what the room sends it."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+
+    def close(self, code: int, message: dict[str, Any] | None = None) -> None:
+        pass
+
+    def tr(self, text: str, **variables: Any) -> str:
+        return text % variables if variables else text
+
+    def rosters(self) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["type"] == "roster"]
+
+
+async def test_sites_arriving_together_are_sent_one_roster_each(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people, extra_sites=27)  # thirty sites
+    first = await connect(served.ws_url, max_size=2**20)
+    try:
+        await first.send(json.dumps({"type": "join", "token": world.site_token(world.sites[0])}))
+        await next_of(first, "welcome")
+        room = served.rooms.rooms[f"meeting-{world.meeting_id}"]
+        with served.app.state.ctx.session() as session:
+            meeting = rooms.load_meeting(session, world.meeting_id)
+            seats = [rooms.seat_for_site(session, meeting, site.id or 0) for site in world.sites[1:]]
+        # The 29 others arrive in the same moment (as after a network cut, or the chair's "everyone in").
+        inboxes = [Inbox() for _ in seats]
+        for seat, inbox in zip(seats, inboxes, strict=True):
+            room.admit(seat, inbox)
+        await asyncio.sleep(room.roster_delay() + 0.5)
+        # One roster each, listing all thirty; the last to come needs none (its welcome lists everyone). Sent as
+        # each arrived, it was 28 + 27 + ... + 1 = 406 rosters to them, and 29 to the first site.
+        assert [len(inbox.rosters()) for inbox in inboxes] == [1] * 28 + [0]
+        assert {len(inbox.rosters()[0]["participants"]) for inbox in inboxes[:28]} == {30}
+        assert len((await roster_of(first, 30))["participants"]) == 30
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.5):
+                await next_of(first, "roster")
+        # A change later: one more roster to everyone, with it.
+        room.set_media_state(room.participants[seats[3].participant], False, True)
+        await asyncio.sleep(room.roster_delay() + 0.5)
+        assert [len(inbox.rosters()) for inbox in inboxes] == [2] * 28 + [1]
+        shown = {p["id"]: p["audio"] for p in inboxes[-1].rosters()[-1]["participants"]}
+        assert shown[seats[3].participant] is False and list(shown.values()).count(False) == 1
+    finally:
+        await first.close()
+
