@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from meetings import rooms
 from tests.web.conftest import Directory
 from tests.web.room.conftest import Served, room_world
+from web.room.layout import Publisher, Scene, Subscriber, plan
 from web.room.signalling import ENCODER, Encoder
 
 pytestmark = pytest.mark.slow
@@ -132,3 +133,34 @@ async def test_sites_arriving_together_are_sent_one_roster_each(served: Served, 
     finally:
         await first.close()
 
+
+class Counted(str):
+    """A participant id that counts how often it is compared for equality (the work of looking it up)."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        Counted.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_planning_a_large_room_looks_each_participant_up_a_few_times() -> None:
+    ids = [Counted(f"site-{i}") for i in range(120)]
+    publishers = {p: Publisher(p, {"camera": "0", "microphone": "1"}) for p in ids}
+    scene = Scene(order=ids, chair=ids[0], speaker=ids[5], recent=ids[5:12], publishers=publishers)
+    slots = {"2": "main", "3": "speaker", **{str(4 + i): "thumb" for i in range(8)}, "12": "screen", "13": "audio"}
+    Counted.comparisons = 0
+    result = plan(scene, Subscriber(ids[60], slots), {})
+    assert {mid: a[0] if a else None for mid, a in result.items()} == {
+        "2": "site-0",  # the chair
+        "3": "site-5",  # the speaker
+        **{str(4 + i): f"site-{6 + i}" for i in range(6)},  # the recent speakers
+        "10": "site-1",  # then in the order they came
+        "11": "site-2",
+        "12": None,
+        "13": "site-5",
+    }
+    # A few comparisons per participant in the room; with a list of the others, 120 x 120 for each subscriber.
+    assert Counted.comparisons < 10 * len(ids)
