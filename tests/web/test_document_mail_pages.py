@@ -121,6 +121,9 @@ def test_documents_added_later_wait_for_the_button_then_show_when_they_went_out(
         mails = session.exec(select(OutboxItem).where(OutboxItem.purpose == "documents")).all()
         assert sorted(m.recipient_name for m in mails) == ["UBND xã Bum Nưa", "UBND xã Ka Lăng"]
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "send_documents")).one()
+    # The meeting's mail log lists the two mails by their purpose.
+    mail_log = client.get(f"/meetings/{meeting.id}/mail").text
+    assert mail_log.count("Tài liệu họp") >= 2
     # The same button again (a second tab): nothing more goes out.
     again = client.post(
         f"/meetings/{meeting.id}/documents/send", data={"csrf_token": token_for(client)}, follow_redirects=False
@@ -140,6 +143,9 @@ def test_documents_added_later_wait_for_the_button_then_show_when_they_went_out(
     assert f"gửi muộn so với quy định (trước 3 ngày làm việc: hạn {due:%d/%m/%Y})" in late
     assert "gửi muộn" not in document_item(page, "Báo cáo tháng.docx")
 
+    client.post("/logout", data={"csrf_token": token_for(client)})
+    log_in(client, "quantri")
+    assert "Gửi tài liệu cho các điểm cầu" in client.get("/audit").text
     client.post("/language", data={"csrf_token": token_for(client), "lang": "en", "next": "/meetings"})
     english = client.get(f"/meetings/{meeting.id}").text
     assert f"sent later than the rules require (3 working days before: due by {due:%d/%m/%Y})" in english
