@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from meetings import rules
 from meetings.access import require_manage_meeting
@@ -31,7 +31,7 @@ from meetings.meeting import Document, Meeting, MeetingKind, MeetingState
 from meetings.meeting_mail import MailPurpose, enqueue_mail
 from meetings.people import Person
 from meetings.types import utcnow
-from meetings.workdays import WorkCalendar
+from meetings.workdays import WorkCalendar, load_calendar
 
 # Documents go out to those invited while the meeting is announced and not over.
 SENDING_STATES = frozenset({MeetingState.PUBLISHED, MeetingState.LIVE})
@@ -145,3 +145,39 @@ def sent_late(deadline: date | None, mailed_at: datetime | None, tz: ZoneInfo) -
     """Whether a document mailed at ``mailed_at`` went out after ``deadline`` (a local day)."""
     return deadline is not None and mailed_at is not None and rules.local_day(mailed_at, tz) > deadline
 
+
+
+@dataclass(frozen=True)
+class WaitingDocuments:
+    """An announced meeting with documents not yet sent, and a briefing's deadline for them."""
+
+    meeting: Meeting
+    unsent: int
+    deadline: date | None
+    deadline_passed: bool
+
+
+def waiting_documents(session: Session, unit_id: int, *, now: datetime, tz: ZoneInfo) -> list[WaitingDocuments]:
+    """The unit's published or live meetings (confidential ones aside) with documents waiting to be sent,
+    the soonest first: what its secretary still has to send."""
+    counts = session.exec(
+        select(Document.meeting_id, func.count())
+        .join(Meeting, col(Meeting.id) == col(Document.meeting_id))
+        .where(Meeting.convening_unit_id == unit_id, col(Meeting.state).in_(list(SENDING_STATES)))
+        .where(col(Meeting.confidential).is_(False), col(Document.mailed_at).is_(None))
+        .group_by(col(Document.meeting_id))
+    ).all()
+    if not counts:
+        return []
+    unsent = dict(counts)
+    meetings = session.exec(
+        select(Meeting).where(col(Meeting.id).in_(list(unsent))).order_by(col(Meeting.start_at), col(Meeting.id))
+    ).all()
+    calendar = load_calendar(session)
+    today = rules.local_day(now, tz)
+    waiting = []
+    for meeting in meetings:
+        deadline = document_deadline(calendar, meeting, tz)
+        passed = deadline is not None and today > deadline
+        waiting.append(WaitingDocuments(meeting, unsent[meeting.id or 0], deadline, passed))
+    return waiting

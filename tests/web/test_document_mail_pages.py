@@ -73,6 +73,12 @@ def document_item(page: str, name: str) -> str:
     return rest[: min(ends)]
 
 
+def waiting_card(client: TestClient) -> str:
+    """The dashboard's card of documents waiting to be sent."""
+    html = client.get("/dashboard").text
+    return html[html.index('id="waiting-documents"') : html.index('id="unfiled"')]
+
+
 def test_documents_added_later_wait_for_the_button_then_show_when_they_went_out(
     app: Starlette, client: TestClient, people: Directory
 ) -> None:
@@ -95,6 +101,10 @@ def test_documents_added_later_wait_for_the_button_then_show_when_they_went_out(
     )
     assert "Đã qua hạn" not in page
     assert f'action="/meetings/{meeting.id}/documents/send"' in page
+    # The dashboard lists what the unit still has to send.
+    board = waiting_card(client)
+    assert f'href="/meetings/{meeting.id}#document-mail">Giao ban tháng</a>' in board
+    assert "1 tài liệu chưa gửi" in board and f"hạn gửi {due:%d/%m/%Y}" in board
 
     # A commune official sees what waits, without the button, and may not send.
     official = TestClient(app, base_url="http://127.0.0.1")
@@ -117,6 +127,7 @@ def test_documents_added_later_wait_for_the_button_then_show_when_they_went_out(
     assert f"Đã gửi {today:%d/%m/%Y} " in item
     assert "gửi muộn" not in item and "Chưa gửi" not in item
     assert "/documents/send" not in page and "chưa gửi cho các điểm cầu:" not in page
+    assert "Tài liệu của các cuộc họp đã phát hành giấy mời đều đã gửi." in waiting_card(client)
     with app.state.ctx.session() as session:
         mails = session.exec(select(OutboxItem).where(OutboxItem.purpose == "documents")).all()
         assert sorted(m.recipient_name for m in mails) == ["UBND xã Bum Nưa", "UBND xã Ka Lăng"]
@@ -160,6 +171,7 @@ def test_a_briefing_whose_deadline_has_passed_says_so(app: Starlette, client: Te
     upload(client, meeting.id or 0, "Báo cáo.docx")
     page = client.get(f"/meetings/{meeting.id}").text
     assert re.search(r"hạn gửi \d\d/\d\d/\d{4}\. Đã qua hạn\.", page)
+    assert "quá hạn gửi" in waiting_card(client)
     assert "Chưa gửi cho các điểm cầu" in document_item(page, "Báo cáo.docx")
 
 
@@ -178,3 +190,4 @@ def test_a_confidential_meeting_never_mails_its_documents(
     assert 'id="send-documents-error">Cuộc họp mật: tài liệu không gửi qua thư điện tử' in refused.text
     with app.state.ctx.session() as session:
         assert session.exec(select(OutboxItem).where(OutboxItem.purpose == "documents")).all() == []
+    assert "Báo cáo mật" not in waiting_card(client) and "Giao ban tháng" not in waiting_card(client)

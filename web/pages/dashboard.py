@@ -1,6 +1,7 @@
 """The convening unit's dashboard (meetings.records.dashboard): meetings per month and participation per
-invited unit as SVG charts, overdue conclusion notices, filing packages not yet delivered. For a unit's
-chairs and secretaries (their own unit) and administrators (any unit, chosen with ``?unit=``)."""
+invited unit as SVG charts, overdue conclusion notices, documents waiting to be sent (with a briefing's
+deadline, meetings.document_mail), filing packages not yet delivered. For a unit's chairs and
+secretaries (their own unit) and administrators (any unit, chosen with ``?unit=``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from meetings.document_mail import waiting_documents
 from meetings.errors import Forbidden
 from meetings.records.dashboard import Dashboard, dashboard, dashboard_units, month_label
 from web.auth import require_person
@@ -60,8 +62,10 @@ def dashboard_page(request: Request) -> Response:
         own = any(u.id == person.unit_id for u in units)
         unit_id = chosen if chosen is not None else person.unit_id if own else units[0].id or 0
         board = dashboard(session, person, unit_id, now=now(), tz=local_zone(request))
+        waiting = waiting_documents(session, board.unit.id or 0, now=now(), tz=local_zone(request))
     context = {
         "board": board,
+        "waiting_documents": waiting,
         "units": units,
         "meetings_chart": _meetings_chart(request, board),
         "participation_chart": _participation_chart(request, board) if board.participation else None,
