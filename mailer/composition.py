@@ -17,15 +17,17 @@ extensions.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from mailer.errors import InvalidMailError
 from mailer.headers import (
     check_extra_header,
     clean_header_text,
+    fold_encoded,
     normalize_address,
     normalize_message_id,
     verify_headers,
@@ -34,8 +36,17 @@ from mailer.invite import calendar_text
 from mailer.mail import ComposedMail, OutgoingMail
 from mailer.recipient import Recipient
 
+
 # SMTP line ends; 7-bit transfer encodings for every body part (see module docstring).
-COMPOSE_POLICY = policy.SMTP.clone(cte_type="7bit")
+class _ComposePolicy(EmailPolicy):
+    """SMTP's policy, but non-ASCII subjects and display names are folded by ``fold_encoded``."""
+
+    def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
+        folded = fold_encoded(name, value, self.linesep)
+        return folded if folded is not None else str(super()._fold(name, value, refold_binary))  # type: ignore[misc]
+
+
+COMPOSE_POLICY = _ComposePolicy(linesep="\r\n", cte_type="7bit")
 
 
 def _addresses(people: tuple[Recipient, ...] | list[Recipient]) -> list[tuple[str, str]]:

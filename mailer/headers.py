@@ -17,6 +17,7 @@ meant to write (see ``verify_headers``), so a mistake here cannot silently becom
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import unicodedata
@@ -75,6 +76,59 @@ def clean_filename(value: str) -> str:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 150 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:150]
     return name
+
+
+# An encoded word ("=?utf-8?b?...?=") holds at most 75 characters (RFC 2047); 42 bytes of text make 56 of
+# base64, so "Subject: " and the first word fit the 78 a line should keep to.
+_ENCODED_WORD_BYTES = 42
+
+
+def encoded_words(text: str) -> list[str]:
+    """``text`` as RFC 2047 base64 encoded words, cut between characters, never inside one."""
+    chunks: list[bytes] = []
+    chunk = b""
+    for char in text:
+        data = char.encode("utf-8")
+        if chunk and len(chunk) + len(data) > _ENCODED_WORD_BYTES:
+            chunks.append(chunk)
+            chunk = b""
+        chunk += data
+    if chunk:
+        chunks.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(c).decode('ascii')}?=" for c in chunks]
+
+
+def fold_encoded(name: str, value: object, linesep: str) -> str | None:
+    """``Subject``, ``From``, ``To``, ``Cc`` or ``Reply-To`` with non-ASCII text, folded by us; None for any other
+    header, or one all in ASCII (``email`` folds those well).
+
+    Python's own folding (3.11, 3.12; python/cpython#144156) can drop the space between two words where it cuts
+    a long non-ASCII subject or display name into encoded words — "trật tự" arrives as "trậttự", "Tân Phú" as
+    "Tân Ph ú" — and ``verify_headers`` then refuses the mail. A subject is cut into encoded words that carry
+    their spaces inside, one a line: the line breaks between them are ignored by every reader (RFC 2047, 6.2).
+    A display name stays one encoded word, each address on its own line.
+    """
+    text = str(value)
+    if text.isascii():
+        return None
+    separator = f"{linesep} "
+    if name.lower() == "subject":
+        body = separator.join(encoded_words(text))
+    elif name.lower() in ("from", "to", "cc", "reply-to"):
+        parts = []
+        for address in getattr(value, "addresses", ()):
+            display, addr_spec = address.display_name, address.addr_spec
+            if display and not display.isascii():
+                # One encoded word, however long: between two, RFC 2047 readers drop the space where Python's
+                # address parser keeps one, so a name cut in two would read differently in one or the other.
+                word = base64.b64encode(display.encode("utf-8")).decode("ascii")
+                parts.append(f"=?utf-8?b?{word}?= <{addr_spec}>")
+            else:
+                parts.append(str(address))  # ASCII: quoted as it needs
+        body = f",{separator}".join(parts)
+    else:
+        return None
+    return f"{name}: {body}{linesep}"
 
 
 def normalize_address(value: str) -> str:

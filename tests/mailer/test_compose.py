@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 
 import pytest
 from icalendar import Calendar
@@ -13,6 +15,7 @@ from mailer import (
     InvalidMailError,
     MailKind,
     OutgoingMail,
+    Recipient,
     calendar_text,
     compose,
     meeting_uid,
@@ -85,6 +88,44 @@ def test_plain_text_only_mail_is_a_single_part() -> None:
     message = compose(OutgoingMail(sender=SENDER, to=[PHU_LAM], subject="Thử", text="Xin chào")).message
     assert message.get_content_type() == "text/plain"
     assert message.get_content() == "Xin chào\n"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # Python's own folding dropped the space at a cut in each of these: "trậttự", "trấn–", "tháng3".
+        "[Giấy mời họp đột xuất] Họp mật về công tác bảo đảm an ninh trật tự – 14:00 ngày 25/11/2026",
+        "[Giấy mời] Giao ban công tác tuần giữa UBND huyện với các xã, thị trấn – 08:00 ngày 30/11/2026",
+        "[Thay đổi lịch họp] Giao ban tháng 3 – 08:00 ngày 09/03/2026",
+        "Biên bản " + "cuộc họp rà soát kế hoạch phòng, chống thiên tai và tìm kiếm cứu nạn " * 6,
+        "A plain English subject that is long enough to be folded by the mail library onto a second line",
+    ],
+)
+def test_a_long_subject_arrives_with_every_space(subject: str) -> None:
+    composed = compose(OutgoingMail(sender=SENDER, to=[PHU_LAM], subject=subject, text="x"))
+    raw = composed.data
+    lines = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith(b"Subject: "))
+    folded = [lines[first], *itertools.takewhile(lambda line: line.startswith(b" "), lines[first + 1 :])]
+    assert all(len(line) <= 78 for line in folded), "a line of the subject longer than 78"
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert str(parsed["Subject"]) == subject.strip()
+
+
+def test_long_unit_names_arrive_whole_in_the_address_headers() -> None:
+    # Folded by Python, each of these lost a space and the mail was refused ("Địa chỉ trong From thay đổi").
+    office = Recipient("vanphong@ngockhe.gov.vn", "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân huyện Ngọc Khê")
+    room = Recipient("phonghop@ngockhe.gov.vn", "Phòng họp trực tuyến Ủy ban nhân dân thị trấn Ngọc Khê huyện Ngọc Khê")
+    plain = Recipient("it@ngockhe.gov.vn", 'IT desk, "night" shift')
+    composed = compose(OutgoingMail(sender=office, to=[room, PHU_LAM], cc=[plain], subject="Thử", text="x"))
+    parsed = message_from_bytes(composed.data, policy=policy.default)
+    assert [(a.display_name, a.addr_spec) for a in parsed["From"].addresses] == [(office.name, office.address)]
+    assert [(a.display_name, a.addr_spec) for a in parsed["To"].addresses] == [
+        (room.name, room.address),
+        (PHU_LAM.name, PHU_LAM.address),
+    ]
+    assert [(a.display_name, a.addr_spec) for a in parsed["Cc"].addresses] == [(plain.name, plain.address)]
+    assert all(len(line) <= 998 for line in composed.data.split(b"\r\n\r\n")[0].split(b"\r\n"))
 
 
 @pytest.mark.parametrize(
