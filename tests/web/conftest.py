@@ -178,9 +178,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium driven by Playwright, one per test session."""
+    """Debian's Chromium driven by Playwright, one per test module: Playwright's synchronous API keeps an event
+    loop running in this thread while it is open, and an asynchronous test after it (in another module) could
+    not run its own ("Cannot run the event loop while another loop is running")."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     with sync_playwright() as pw:
