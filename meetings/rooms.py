@@ -18,6 +18,7 @@ from meetings import access, scheduling
 from meetings.audit import record
 from meetings.errors import Forbidden, NotFound, RuleViolation, ValidationError
 from meetings.lifecycle import check_transition
+from meetings.log import write as log_write
 from meetings.meeting import Meeting, MeetingInvitee, MeetingSite, MeetingState
 from meetings.people import Person, Role
 from meetings.types import UTCDateTime, utcnow
@@ -298,15 +299,20 @@ def open_meeting(session: Session, actor: Person | None, meeting_id: int, *, now
 
 
 def close_meeting(session: Session, actor: Person, meeting_id: int, *, now: datetime) -> Meeting:
-    """The chair closes the room: the meeting has ended."""
+    """The chair ends the meeting, from its room or from the meeting page (the room may be empty by then).
+
+    What the meeting log still has open — connections, the agenda item's turn, an open vote — ends now; a room
+    still running ends its own a moment later (only what is still open is closed: both orders agree)."""
     meeting = load_meeting(session, meeting_id)
     if not can_chair(actor, meeting):
         raise Forbidden("Chỉ chủ trì được kết thúc cuộc họp.")
     if meeting.state != MeetingState.LIVE:
         raise RuleViolation("Cuộc họp chưa mở nên không thể kết thúc.")
     if access.can_manage_meeting(actor, meeting):
-        return scheduling.end_meeting(session, actor, meeting_id, now=now)
-    _transition(session, actor, meeting, MeetingState.ENDED, at=now)
+        meeting = scheduling.end_meeting(session, actor, meeting_id, now=now)
+    else:
+        _transition(session, actor, meeting, MeetingState.ENDED, at=now)
+    log_write.close_open(session, meeting_id, now)
     return meeting
 
 

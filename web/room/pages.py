@@ -26,6 +26,7 @@ from meetings.people import Person, Role
 from web.auth import require_person
 from web.context import ctx
 from web.i18n import N_, language_of, translate
+from web.pages.forms import see_other
 from web.room.console_texts import CONSOLE_TEXTS
 from web.room.tokens import FORGED, JoinGrant, JoinRefused, join_link, person_token, read_token, rehearsal_token
 from web.templating import render
@@ -349,12 +350,25 @@ def room_card(request: Request, session: Session, person: Person, meeting: Meeti
         "seat": seat,
         "chair": chair,
         "links": links,
+        "meeting_id": meeting.id,
     }
+
+
+def end_meeting(request: Request) -> Response:
+    """The chair, or whoever manages the meeting, ends a live meeting from its page: everyone left the room
+    without ending it, say, and the secretary cannot write the minutes of a meeting still live. A room still
+    running sees it within a few seconds and ends too."""
+    person = require_person(request)
+    meeting_id = int(request.path_params["id"])
+    with ctx(request).session() as session:
+        domain.close_meeting(session, person, meeting_id, now=_now())
+    return see_other(f"/meetings/{meeting_id}")
 
 
 def routes() -> list[BaseRoute]:
     return [
         Route("/meetings/{id:int}/room", meeting_room, name="meeting_room"),
+        Route("/meetings/{id:int}/end", end_meeting, methods=["POST"], name="end_meeting"),
         Route("/join/{token}", site_room, name="site_room"),
         Route("/join/{token}/rehearsal", site_rehearsal, name="site_rehearsal"),
         Route("/sites/{id:int}/rehearsal", rehearsal_room, name="rehearsal_room"),

@@ -12,6 +12,9 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from meetings import rooms
+from meetings.log import write
+from meetings.log.tables import Vote
+from meetings.meeting import Meeting, MeetingState
 from meetings.rooms import DeviceCheck
 from tests.web.conftest import Directory, log_in, token_for
 from tests.web.room.conftest import room_world
@@ -115,3 +118,40 @@ def test_the_closed_room_says_so_in_english_too(app: Starlette, client: TestClie
     client.post("/language", data={"csrf_token": token_for(client), "lang": "en", "next": "/meetings"})
     response = client.get(f"/meetings/{world.meeting_id}/room")
     assert "The meeting has ended; its room is closed." in response.text
+
+
+def test_the_chair_ends_a_live_meeting_from_its_page_and_what_the_log_had_open_ends_with_it(
+    app: Starlette, client: TestClient, people: Directory
+) -> None:
+    # Everyone left the room with a vote still open and nobody ended the meeting: the secretary could not
+    # write minutes for a meeting still live.
+    world = room_world(app, people)
+    with app.state.ctx.session() as session:
+        refused = client.post(f"/meetings/{world.meeting_id}/end", data={"csrf_token": "x"})
+        assert refused.status_code == 403  # no session, no CSRF token
+        log_in(client, "chutich")
+        not_live = client.post(f"/meetings/{world.meeting_id}/end", data={"csrf_token": token_for(client)})
+        assert not_live.status_code == 409 and "chưa mở" in not_live.text
+        world.open()
+        vote = write.vote_opened(
+            session, world.meeting_id, question="Thông qua kế hoạch?", options=["Tán thành", "Không tán thành"],
+            per="site", agenda_item_id=None, opened_by_id=people.chair.id, at=datetime.now(UTC),
+        )  # fmt: skip
+
+    client.post("/logout", data={"csrf_token": token_for(client)})
+    log_in(client, "canbo.a")
+    page = client.get(f"/meetings/{world.meeting_id}").text
+    assert 'id="end-meeting"' not in page
+    assert client.post(f"/meetings/{world.meeting_id}/end", data={"csrf_token": token_for(client)}).status_code == 403
+
+    client.post("/logout", data={"csrf_token": token_for(client)})
+    log_in(client, "chutich")
+    page = client.get(f"/meetings/{world.meeting_id}").text
+    assert 'id="end-meeting"' in page and "Kết thúc cuộc họp ngay" in page
+    ended = client.post(f"/meetings/{world.meeting_id}/end", data={"csrf_token": token_for(client)})
+    assert ended.status_code == 200 and "Đã kết thúc" in ended.text  # followed to the meeting page
+    with app.state.ctx.session() as session:
+        assert session.get(Meeting, world.meeting_id).state == MeetingState.ENDED  # type: ignore[union-attr]
+        closed = session.get(Vote, vote.id)
+        assert closed is not None and closed.closed_at is not None
+    assert 'id="end-meeting"' not in ended.text
