@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+# What a message's parameters may be: texts already written out (names, titles, dates) and numbers.
+Param = str | int
+
+
+class Message(str):
+    """A message in Vietnamese that remembers the template it was filled from, and with what.
+
+    It is the filled Vietnamese text in every respect (``str(exc)``, comparisons, logs), so the domain and
+    its tests read it as before; the web layer looks ``template`` up in the catalog and fills the
+    translation with ``params`` instead. A template is marked with ``N_`` where it is written (so it is
+    extracted into the catalog) and uses ``%(name)s`` placeholders.
+    """
+
+    template: str
+    params: Mapping[str, Param]
+
+    def __new__(cls, template: str, params: Mapping[str, Param] | None = None) -> Message:
+        params = dict(params or {})
+        self = super().__new__(cls, template % params if params else template)
+        self.template = template
+        self.params = params
+        return self
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalog where it is written; it is translated where it is shown."""
+    return message
+
 
 class DomainError(Exception):
     """A request the domain refuses, with a message a person can act on.
 
     ``field`` names the form field the error belongs to, when there is one, so pages can show the
-    message beside it.
+    message beside it. Keyword parameters fill the message's ``%(name)s`` placeholders:
+    ``RuleViolation(N_("... cuộc họp «%(title)s» ..."), title=other.title, field="chair_id")``.
     """
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None, **params: Param) -> None:
+        self.message = Message(message, params)
+        super().__init__(str(self.message))
         self.field = field
 
 

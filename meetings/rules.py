@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
-from meetings.errors import RuleViolation, ValidationError
+from meetings.errors import N_, Message, RuleViolation, ValidationError
 from meetings.meeting import Meeting, MeetingSite, MeetingState
 from meetings.people import Person, Role
 from meetings.units import Site, Unit
@@ -31,12 +31,13 @@ def local_day(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def format_span(start_at: datetime, end_at: datetime, tz: ZoneInfo) -> str:
+def format_span(start_at: datetime, end_at: datetime, tz: ZoneInfo) -> Message:
     """``08:00–11:00 ngày 05/03/2026``, or both dates when the meeting runs past midnight."""
     start, end = start_at.astimezone(tz), end_at.astimezone(tz)
+    times = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "day": format_day(start.date())}
     if start.date() == end.date():
-        return f"{start:%H:%M}–{end:%H:%M} ngày {format_day(start.date())}"
-    return f"{start:%H:%M} ngày {format_day(start.date())} – {end:%H:%M} ngày {format_day(end.date())}"
+        return Message(N_("%(start)s–%(end)s ngày %(day)s"), times)
+    return Message(N_("%(start)s ngày %(day)s – %(end)s ngày %(end_day)s"), times | {"end_day": format_day(end.date())})
 
 
 # --- times -------------------------------------------------------------------------------------
@@ -45,16 +46,16 @@ def format_span(start_at: datetime, end_at: datetime, tz: ZoneInfo) -> str:
 def check_times(start_at: datetime, end_at: datetime) -> None:
     """Both times carry a time zone, and the meeting ends after it starts."""
     if start_at.tzinfo is None or start_at.utcoffset() is None:
-        raise ValidationError("Thời gian bắt đầu phải kèm múi giờ.", field="start_at")
+        raise ValidationError(N_("Thời gian bắt đầu phải kèm múi giờ."), field="start_at")
     if end_at.tzinfo is None or end_at.utcoffset() is None:
-        raise ValidationError("Thời gian kết thúc phải kèm múi giờ.", field="end_at")
+        raise ValidationError(N_("Thời gian kết thúc phải kèm múi giờ."), field="end_at")
     if end_at <= start_at:
-        raise ValidationError("Thời gian kết thúc phải sau thời gian bắt đầu.", field="end_at")
+        raise ValidationError(N_("Thời gian kết thúc phải sau thời gian bắt đầu."), field="end_at")
 
 
 def check_urgent_reason(urgent: bool, urgent_reason: str) -> None:
     if urgent and not urgent_reason.strip():
-        raise ValidationError("Họp đột xuất phải ghi rõ lý do.", field="urgent_reason")
+        raise ValidationError(N_("Họp đột xuất phải ghi rõ lý do."), field="urgent_reason")
 
 
 # --- notice ------------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def check_notice(
     check_urgent_reason(urgent, urgent_reason)
     if start_at <= now:
         raise RuleViolation(
-            "Thời gian bắt đầu đã qua; hãy chọn thời gian họp mới trước khi phát hành giấy mời.",
+            N_("Thời gian bắt đầu đã qua; hãy chọn thời gian họp mới trước khi phát hành giấy mời."),
             field="start_at",
         )
     if urgent:
@@ -114,11 +115,18 @@ def check_notice(
         return
     earliest = earliest_meeting_day(calendar, publish_day)
     raise RuleViolation(
-        f"Giấy mời phải đến người được mời ít nhất {NOTICE_WORKING_DAYS} ngày làm việc trước ngày họp. "
-        f"Phát hành ngày {format_day(publish_day)} thì đến ngày họp {format_day(meeting_day)} chỉ còn "
-        f"{days} ngày làm việc. Hãy dời cuộc họp sang ngày {format_day(earliest)} hoặc muộn hơn, "
-        "hoặc đánh dấu họp đột xuất và ghi rõ lý do.",
+        N_(
+            "Giấy mời phải đến người được mời ít nhất %(notice)d ngày làm việc trước ngày họp. "
+            "Phát hành ngày %(publish_day)s thì đến ngày họp %(meeting_day)s chỉ còn "
+            "%(days)d ngày làm việc. Hãy dời cuộc họp sang ngày %(earliest)s hoặc muộn hơn, "
+            "hoặc đánh dấu họp đột xuất và ghi rõ lý do."
+        ),
         field="start_at",
+        notice=NOTICE_WORKING_DAYS,
+        publish_day=format_day(publish_day),
+        meeting_day=format_day(meeting_day),
+        days=days,
+        earliest=format_day(earliest),
     )
 
 
@@ -165,6 +173,15 @@ def _site_names(sites: list[Site]) -> str:
     return ", ".join(f"«{s.name}»" for s in sites)
 
 
+_CHAIR_BOOKED = N_("%(chair)s đã chủ trì cuộc họp «%(title)s» (%(when)s), trùng thời gian với cuộc họp này.")
+_SITE_BOOKED = N_(
+    "Điểm cầu %(sites)s đã được mời vào cuộc họp «%(title)s» (%(when)s), trùng thời gian với cuộc họp này."
+)
+_SITES_BOOKED = N_(
+    "Các điểm cầu %(sites)s đã được mời vào cuộc họp «%(title)s» (%(when)s), trùng thời gian với cuộc họp này."
+)
+
+
 def _find_conflicts(
     session: Session,
     *,
@@ -175,33 +192,24 @@ def _find_conflicts(
     site_ids: Collection[int],
     states: Iterable[MeetingState],
     tz: ZoneInfo,
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Message]]:
     """(field, message) for each clash, chair first, then sites, in order of the other meeting's start."""
     others = _overlapping(session, meeting_id=meeting_id, start_at=start_at, end_at=end_at, states=states)
     shared = _shared_sites(session, [m.id for m in others if m.id is not None], site_ids)
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, Message]] = []
     for other in others:
         if other.chair_id == chair_id:
             chair = session.get(Person, chair_id)
-            name = chair.full_name if chair else "Người chủ trì"
-            found.append(
-                (
-                    "chair_id",
-                    f"{name} đã chủ trì cuộc họp «{other.title}» "
-                    f"({format_span(other.start_at, other.end_at, tz)}), trùng thời gian với cuộc họp này.",
-                )
-            )
+            name = chair.full_name if chair else Message(N_("Người chủ trì"))
+            when = format_span(other.start_at, other.end_at, tz)
+            found.append(("chair_id", Message(_CHAIR_BOOKED, {"chair": name, "title": other.title, "when": when})))
     for other in others:
         sites = shared.get(other.id or 0, [])
         if sites:
-            noun = "Điểm cầu" if len(sites) == 1 else "Các điểm cầu"
-            found.append(
-                (
-                    "site_ids",
-                    f"{noun} {_site_names(sites)} đã được mời vào cuộc họp «{other.title}» "
-                    f"({format_span(other.start_at, other.end_at, tz)}), trùng thời gian với cuộc họp này.",
-                )
-            )
+            template = _SITE_BOOKED if len(sites) == 1 else _SITES_BOOKED
+            when = format_span(other.start_at, other.end_at, tz)
+            params = {"sites": _site_names(sites), "title": other.title, "when": when}
+            found.append(("site_ids", Message(template, params)))
     return found
 
 
@@ -254,7 +262,7 @@ def check_conflicts(
     )
     if found:
         field, message = found[0]
-        raise RuleViolation(message, field=field)
+        raise RuleViolation(message.template, field=field, **message.params)
 
 
 def conflict_warnings(
@@ -266,7 +274,7 @@ def conflict_warnings(
     chair_id: int,
     site_ids: Collection[int],
     tz: ZoneInfo,
-) -> list[str]:
+) -> list[Message]:
     """Clashes with other drafts: not errors (drafts are alternatives), but worth a warning on the page."""
     found = _find_conflicts(
         session,
@@ -278,7 +286,7 @@ def conflict_warnings(
         states=[MeetingState.DRAFT],
         tz=tz,
     )
-    return [f"(Dự thảo) {message}" for _field, message in found]
+    return [Message(N_("(Dự thảo) %(message)s"), {"message": message}) for _field, message in found]
 
 
 # --- who and where -----------------------------------------------------------------------------
@@ -303,26 +311,34 @@ def units_at_or_below(session: Session, unit_id: int) -> set[int]:
 def _unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise ValidationError(f"Không tìm thấy đơn vị triệu tập (mã {unit_id}).", field="convening_unit_id")
+        raise ValidationError(N_("Không tìm thấy đơn vị triệu tập (mã %(id)s)."), field="convening_unit_id", id=unit_id)
     return unit
 
 
 def _person_of_unit(
-    session: Session, person_id: int, unit: Unit, *, field: str, what: str, role: Role | None
+    session: Session, person_id: int, unit: Unit, *, field: str, what: Message, role: Role | None
 ) -> Person:
+    """``what`` is the part the person is to play (lower case, as it sits mid-sentence)."""
     person = session.get(Person, person_id)
     if person is None:
-        raise ValidationError(f"Không tìm thấy {what} (mã {person_id}).", field=field)
+        raise ValidationError(N_("Không tìm thấy %(what)s (mã %(id)s)."), field=field, what=what, id=person_id)
+    name = person.full_name
     if not person.active:
         raise ValidationError(
-            f"Tài khoản của {person.full_name} đã ngừng hoạt động, không thể làm {what}.", field=field
+            N_("Tài khoản của %(name)s đã ngừng hoạt động, không thể làm %(what)s."), field=field, name=name, what=what
         )
     if person.unit_id != unit.id:
         raise ValidationError(
-            f"{person.full_name} không thuộc đơn vị triệu tập «{unit.name}», không thể làm {what}.", field=field
+            N_("%(name)s không thuộc đơn vị triệu tập «%(unit)s», không thể làm %(what)s."),
+            field=field,
+            name=name,
+            unit=unit.name,
+            what=what,
         )
     if role is not None and not person.has_role(role):
-        raise ValidationError(f"{person.full_name} không có vai trò {what} trong danh bạ.", field=field)
+        raise ValidationError(
+            N_("%(name)s không có vai trò %(what)s trong danh bạ."), field=field, name=name, what=what
+        )
     return person
 
 
@@ -337,13 +353,15 @@ def check_people(
     """Chair and secretary are active people of the convening unit holding those roles; the contact
     person is an active person of the convening unit; chair and secretary are two different people."""
     unit = _unit(session, convening_unit_id)
-    _person_of_unit(session, chair_id, unit, field="chair_id", what="người chủ trì", role=Role.CHAIR)
+    _person_of_unit(session, chair_id, unit, field="chair_id", what=Message(N_("người chủ trì")), role=Role.CHAIR)
     if secretary_id is not None:
         if secretary_id == chair_id:
-            raise ValidationError("Thư ký phải là người khác với người chủ trì.", field="secretary_id")
-        _person_of_unit(session, secretary_id, unit, field="secretary_id", what="thư ký", role=Role.SECRETARY)
+            raise ValidationError(N_("Thư ký phải là người khác với người chủ trì."), field="secretary_id")
+        _person_of_unit(
+            session, secretary_id, unit, field="secretary_id", what=Message(N_("thư ký")), role=Role.SECRETARY
+        )
     if contact_id is not None:
-        _person_of_unit(session, contact_id, unit, field="contact_id", what="người liên hệ", role=None)
+        _person_of_unit(session, contact_id, unit, field="contact_id", what=Message(N_("người liên hệ")), role=None)
 
 
 def check_sites(session: Session, *, convening_unit_id: int, site_ids: Collection[int]) -> None:
@@ -356,13 +374,15 @@ def check_sites(session: Session, *, convening_unit_id: int, site_ids: Collectio
     for site_id in site_ids:
         site = sites.get(site_id)
         if site is None:
-            raise ValidationError(f"Không tìm thấy điểm cầu (mã {site_id}).", field="site_ids")
+            raise ValidationError(N_("Không tìm thấy điểm cầu (mã %(id)s)."), field="site_ids", id=site_id)
         if not site.active:
-            raise ValidationError(f"Điểm cầu «{site.name}» đã ngừng sử dụng.", field="site_ids")
+            raise ValidationError(N_("Điểm cầu «%(site)s» đã ngừng sử dụng."), field="site_ids", site=site.name)
         if site.unit_id not in allowed:
             raise ValidationError(
-                f"Điểm cầu «{site.name}» không thuộc đơn vị «{unit.name}» hay đơn vị cấp dưới của nó.",
+                N_("Điểm cầu «%(site)s» không thuộc đơn vị «%(unit)s» hay đơn vị cấp dưới của nó."),
                 field="site_ids",
+                site=site.name,
+                unit=unit.name,
             )
 
 
@@ -376,11 +396,15 @@ def check_invitees(session: Session, *, convening_unit_id: int, invitee_ids: Col
     for person_id in invitee_ids:
         person = people.get(person_id)
         if person is None:
-            raise ValidationError(f"Không tìm thấy người được mời (mã {person_id}).", field="invitee_ids")
+            raise ValidationError(N_("Không tìm thấy người được mời (mã %(id)s)."), field="invitee_ids", id=person_id)
         if not person.active:
-            raise ValidationError(f"Tài khoản của {person.full_name} đã ngừng hoạt động.", field="invitee_ids")
+            raise ValidationError(
+                N_("Tài khoản của %(name)s đã ngừng hoạt động."), field="invitee_ids", name=person.full_name
+            )
         if person.unit_id not in allowed:
             raise ValidationError(
-                f"{person.full_name} không thuộc đơn vị «{unit.name}» hay đơn vị cấp dưới của nó.",
+                N_("%(name)s không thuộc đơn vị «%(unit)s» hay đơn vị cấp dưới của nó."),
                 field="invitee_ids",
+                name=person.full_name,
+                unit=unit.name,
             )

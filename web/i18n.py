@@ -11,6 +11,11 @@ the catalogs after changing texts::
 
 then fill in the English ``msgstr`` entries (``tests/web/test_i18n.py`` fails while any is empty).
 
+The domain's messages (``meetings/``) are Vietnamese too. Those marked ``N_`` where they are raised are
+extracted with the pages' texts; a domain error keeps its template and parameters
+(:class:`meetings.errors.Message`), and :func:`translate` translates the template and then fills it, so
+``«%(title)s» ...`` reads in English around the meeting's own title. Unmarked ones stay Vietnamese.
+
 The language of a request: the one chosen with the switcher (kept in the session), else the logged-in
 person's preference (copied into the session at log-in), else ``settings.default_language``.
 """
@@ -26,6 +31,9 @@ import jinja2
 from babel.messages import mofile, pofile
 from babel.support import NullTranslations, Translations
 from starlette.requests import HTTPConnection
+
+from meetings.errors import N_ as N_
+from meetings.errors import Message
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -93,16 +101,17 @@ def set_language(conn: HTTPConnection, language: str) -> str:
     return language
 
 
-def N_(message: str) -> str:
-    """Marks a text for the catalog where it is defined; it is translated later, where it is shown."""
-    return message
-
-
 def translate(conn: HTTPConnection, message: str, **variables: Any) -> str:
     """``message`` in the request's language, with ``%(name)s`` placeholders filled in.
 
-    Texts that are not in the catalog (a domain error naming a meeting, say) come back unchanged.
+    A domain error's :class:`~meetings.errors.Message` is looked up by its template and filled with its
+    own parameters (translated in turn when they are messages). Texts that are not in the catalog come back unchanged.
     """
+    if isinstance(message, Message):
+        # A parameter may be a message itself (a meeting's time span, a role's name): translated too.
+        params = {k: translate(conn, v) if isinstance(v, Message) else v for k, v in message.params.items()}
+        variables = params | variables
+        message = message.template
     text = catalogs(conn).gettext(language_of(conn), message)
     return text % variables if variables else text
 

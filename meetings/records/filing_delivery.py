@@ -30,7 +30,7 @@ log = logging.getLogger("giaoban.filing")
 
 def _record_statuses(engine: Engine, item: OutboxItem, statuses: Sequence[bytes], codes: StatusCodes) -> list[str]:
     """Record the statuses that came with an answer; the problems with those that could not be read."""
-    problems = []
+    problems: list[str] = []
     for data in statuses:
         with Session(engine) as session:
             try:

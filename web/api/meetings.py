@@ -29,6 +29,7 @@ from web.api.meeting_models import (
     SiteRef,
 )
 from web.api.routing import Call, Operation
+from web.i18n import translate
 from web.invitation_publish import publish_with_invitation_now, update_with_invitation_now
 
 
@@ -70,7 +71,7 @@ def meeting_out(detail: MeetingDetail, warnings: list[str] | None = None) -> Mee
 def _warnings(call: Call, meeting: Meeting) -> list[str]:
     """Clashes with other drafts: worth telling the client, not a reason to refuse."""
     site_ids = scheduling.site_ids_of(call.session, meeting.id or 0)
-    return rules.conflict_warnings(
+    found = rules.conflict_warnings(
         call.session,
         meeting_id=meeting.id,
         start_at=meeting.start_at,
@@ -79,6 +80,7 @@ def _warnings(call: Call, meeting: Meeting) -> list[str]:
         site_ids=site_ids,
         tz=call.tz,
     )
+    return [translate(call.request, w) for w in found]
 
 
 def _detail(session: Session, meeting: Meeting) -> MeetingDetail:

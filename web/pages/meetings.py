@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from meetings import access, rules, scheduling
-from meetings.errors import Conflict, RuleViolation, ValidationError
+from meetings.errors import Conflict, Message, RuleViolation, ValidationError
 from meetings.lifecycle import EDITABLE_STATES, can_transition
 from meetings.meeting import Meeting, MeetingState
 from meetings.people import Person
@@ -136,7 +136,7 @@ def _detail_context(session: Session, person: Person, meeting_id: int, tz: ZoneI
     if manage and meeting.state == MeetingState.DRAFT and not meeting.urgent:
         # Shown beside the publish button, so the secretary knows how long the draft may wait.
         latest_publish = rules.latest_publish_day(load_calendar(session), meeting.start_at.astimezone(tz).date())
-    warnings: list[str] = []
+    warnings: list[Message] = []
     if manage and meeting.state in EDITABLE_STATES:
         warnings = rules.conflict_warnings(
             session,
@@ -200,6 +200,9 @@ def render_meeting_page(
     detail = context["detail"]
     assert isinstance(detail, MeetingDetail)
     context["signatures"] = document_signatures(settings, document_store(settings), detail.documents)
+    warnings = context["warnings"]
+    assert isinstance(warnings, list)
+    context["warnings"] = [translate(request, w) for w in warnings]
     context["errors"] = errors or {}
     context["reason"] = text(request, "reason") if request.method == "POST" else ""
     return render(request, "meetings/detail.html", context, status_code=status_code)

@@ -1,0 +1,137 @@
+"""The domain's refusals in the request's language: a rule's template is translated and then filled with the
+meeting's own names, times and dates, on pages and in the API; Vietnamese stays exactly as the domain wrote it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from starlette.testclient import TestClient
+
+from meetings.workdays import format_day
+from tests.web.conftest import Directory, log_in, token_for
+from tests.web.test_meeting_pages import _create, _far_monday, _form
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TITLE = "Họp bàn kế hoạch phòng chống lụt bão"
+
+
+def _english(client: TestClient) -> None:
+    client.post("/language", data={"csrf_token": token_for(client), "lang": "en", "next": "/meetings"})
+
+
+def _tomorrow() -> date:
+    return datetime.now(UTC).astimezone(TZ).date() + timedelta(days=1)
+
+
+def _booked_twice(client: TestClient, people: Directory) -> tuple[int, str]:
+    """An announced meeting on a far Monday 08:00–10:00, and the form of another one at 09:00–11:00."""
+    first = _create(client, people, title=TITLE)
+    client.post(f"/meetings/{first}/publish", data={"csrf_token": token_for(client)})
+    return first, format_day(_far_monday())
+
+
+def test_double_booking_in_english_names_the_other_meeting_and_its_time(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    day = _far_monday()
+    _first, shown_day = _booked_twice(client, people)
+    _english(client)
+    form = _form(client, people, title="Họp khác", start_at=f"{day}T09:00", end_at=f"{day}T11:00")
+    response = client.post("/meetings/new", data=form)
+    assert response.status_code == 409
+    assert '<html lang="en">' in response.text
+    expected = (
+        f'id="chair_id-error">Lò Văn Chủ is already chairing the meeting «{TITLE}» (08:00–10:00 on {shown_day}), '
+        "at the same time as this meeting.<"
+    )
+    assert expected in response.text
+
+
+def test_double_booking_stays_vietnamese_in_vietnamese(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    day = _far_monday()
+    _first, shown_day = _booked_twice(client, people)
+    form = _form(client, people, title="Họp khác", start_at=f"{day}T09:00", end_at=f"{day}T11:00")
+    response = client.post("/meetings/new", data=form)
+    assert response.status_code == 409
+    expected = (
+        f'id="chair_id-error">Lò Văn Chủ đã chủ trì cuộc họp «{TITLE}» (08:00–10:00 ngày {shown_day}), '
+        "trùng thời gian với cuộc họp này.<"
+    )
+    assert expected in response.text
+
+
+def test_a_drafts_overlap_warning_in_english(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    day = _far_monday()
+    _create(client, people, title=TITLE)
+    second = _create(client, people, title="Họp khác", start_at=f"{day}T09:00", end_at=f"{day}T11:00")
+    _english(client)
+    page = client.get(f"/meetings/{second}").text
+    expected = (
+        f"(Draft) Lò Văn Chủ is already chairing the meeting «{TITLE}» (08:00–10:00 on {format_day(day)}), "
+        "at the same time as this meeting."
+    )
+    assert expected in page
+
+
+def _short_notice(client: TestClient, people: Directory) -> int:
+    tomorrow = _tomorrow()
+    return _create(client, people, start_at=f"{tomorrow}T08:00", end_at=f"{tomorrow}T09:00")
+
+
+def _notice_figures(text: str) -> re.Match[str] | None:
+    return re.search(
+        r"The invitation must reach the invitees at least 3 working days before the meeting day\. "
+        r"Published on (\d\d/\d\d/\d{4}), it leaves only (\d) working days before the meeting on "
+        r"(\d\d/\d\d/\d{4})\. Move the meeting to (\d\d/\d\d/\d{4}) or later, "
+        r"or mark it as urgent and give the reason\.",
+        text,
+    )
+
+
+def test_short_notice_in_english_with_its_dates(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _short_notice(client, people)
+    _english(client)
+    response = client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)})
+    assert response.status_code == 409
+    found = _notice_figures(response.text)
+    assert found, response.text
+    today = datetime.now(UTC).astimezone(TZ).date()
+    assert found.group(1) == format_day(today)
+    assert found.group(3) == format_day(_tomorrow())
+    assert found.group(2) == "0"
+    assert "ngày làm việc" not in response.text
+
+
+def test_short_notice_stays_vietnamese_in_vietnamese(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _short_notice(client, people)
+    response = client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)})
+    assert response.status_code == 409
+    today = datetime.now(UTC).astimezone(TZ).date()
+    expected = (
+        "Giấy mời phải đến người được mời ít nhất 3 ngày làm việc trước ngày họp. "
+        f"Phát hành ngày {format_day(today)} thì đến ngày họp {format_day(_tomorrow())} chỉ còn 0 ngày làm việc."
+    )
+    assert expected in response.text
+    assert "The invitation must" not in response.text
+
+
+def test_the_api_answers_in_the_sessions_language(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _short_notice(client, people)
+    headers = {"X-CSRF-Token": token_for(client)}
+    refused = client.post(f"/api/v1/meetings/{meeting_id}/publish", headers=headers)
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["field"] == "start_at"
+    assert body["error"].startswith("Giấy mời phải đến người được mời ít nhất 3 ngày làm việc trước ngày họp.")
+    _english(client)
+    refused = client.post(f"/api/v1/meetings/{meeting_id}/publish", headers={"X-CSRF-Token": token_for(client)})
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["field"] == "start_at"
+    assert _notice_figures(body["error"]), body["error"]
