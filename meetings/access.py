@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from meetings.errors import Forbidden
+from meetings.errors import N_, Forbidden
 from meetings.meeting import Meeting, MeetingState
 from meetings.people import Person, Role
 
@@ -93,23 +93,23 @@ def can_view_meeting(
 
 def require_manage_directory(person: Person) -> None:
     if not can_manage_directory(person):
-        raise Forbidden("Chỉ quản trị viên được quản lý danh bạ đơn vị, điểm cầu và người dùng.")
+        raise Forbidden(N_("Chỉ quản trị viên được quản lý danh bạ đơn vị, điểm cầu và người dùng."))
 
 
 def require_manage_calendar(person: Person) -> None:
     if not can_manage_calendar(person):
-        raise Forbidden("Chỉ quản trị viên được khai báo ngày nghỉ lễ và ngày làm bù.")
+        raise Forbidden(N_("Chỉ quản trị viên được khai báo ngày nghỉ lễ và ngày làm bù."))
 
 
 def require_read_audit(person: Person) -> None:
     if not can_read_audit(person):
-        raise Forbidden("Chỉ quản trị viên được xem nhật ký thao tác.")
+        raise Forbidden(N_("Chỉ quản trị viên được xem nhật ký thao tác."))
 
 
 def require_create_meeting(person: Person, unit_id: int) -> None:
     if not can_create_meeting(person, unit_id):
         raise Forbidden(
-            "Chỉ chủ trì hoặc thư ký của đơn vị triệu tập (hoặc quản trị viên) được tạo cuộc họp cho đơn vị này.",
+            N_("Chỉ chủ trì hoặc thư ký của đơn vị triệu tập (hoặc quản trị viên) được tạo cuộc họp cho đơn vị này."),
             field="convening_unit_id",
         )
 
@@ -117,8 +117,11 @@ def require_create_meeting(person: Person, unit_id: int) -> None:
 def require_manage_meeting(person: Person, meeting: Meeting) -> None:
     if not can_manage_meeting(person, meeting):
         raise Forbidden(
-            f"Anh/chị không có quyền quản lý cuộc họp «{meeting.title}»: "
-            "chỉ chủ trì, thư ký của đơn vị triệu tập hoặc quản trị viên được làm việc này."
+            N_(
+                "Anh/chị không có quyền quản lý cuộc họp «%(title)s»: "
+                "chỉ chủ trì, thư ký của đơn vị triệu tập hoặc quản trị viên được làm việc này."
+            ),
+            title=meeting.title,
         )
 
 
@@ -129,4 +132,4 @@ def require_view_meeting(
     invitee_ids: Collection[int] = (),
 ) -> None:
     if not can_view_meeting(person, meeting, invited_unit_ids, invitee_ids):
-        raise Forbidden("Anh/chị không có quyền xem cuộc họp này: đơn vị của anh/chị không được mời.")
+        raise Forbidden(N_("Anh/chị không có quyền xem cuộc họp này: đơn vị của anh/chị không được mời."))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from meetings import rules
-from meetings.errors import ValidationError
+from meetings.errors import N_, Message, ValidationError, joined
 from meetings.meeting import AgendaItem, Meeting, MeetingInvitee, MeetingKind, MeetingSite
 from meetings.text import refuse_nul
 
@@ -59,9 +59,9 @@ class MeetingDraft:
 def _one_line(value: str, *, field_name: str, label: str, max_length: int, required: bool = False) -> str:
     value = " ".join(refuse_nul(value, field_name, label).split())
     if required and not value:
-        raise ValidationError(f"{label} không được để trống.", field=field_name)
+        raise ValidationError(N_("%(label)s không được để trống."), field=field_name, label=label)
     if len(value) > max_length:
-        raise ValidationError(f"{label} dài quá {max_length} ký tự.", field=field_name)
+        raise ValidationError(N_("%(label)s dài quá %(max)d ký tự."), field=field_name, label=label, max=max_length)
     return value
 
 
@@ -73,20 +73,33 @@ def _kind(value: MeetingKind | str) -> MeetingKind:
     try:
         return MeetingKind(value)
     except ValueError:
-        choices = "; ".join(f"{k.value} ({label})" for k, label in KIND_LABELS.items())
+        # The kinds' labels are in the catalog already (web.labels).
+        choices = [
+            Message("%(value)s (%(label)s)", {"value": k.value, "label": Message(label)})
+            for k, label in KIND_LABELS.items()
+        ]
         raise ValidationError(
-            f"Loại cuộc họp «{value}» không hợp lệ; chọn một trong: {choices}.", field="kind"
+            N_("Loại cuộc họp «%(value)s» không hợp lệ; chọn một trong: %(choices)s."),
+            field="kind",
+            value=value,
+            choices=joined(choices, "; "),
         ) from None
 
 
 def _agenda(items: list[AgendaItemDraft]) -> list[AgendaItemDraft]:
     cleaned = []
     for number, item in enumerate(items, start=1):
-        where = f"Mục {number} của chương trình"
-        title = _one_line(item.title, field_name="agenda", label=f"{where}: nội dung", max_length=300, required=True)
-        presenter = _one_line(item.presenter, field_name="agenda", label=f"{where}: người trình bày", max_length=200)
+        item_title = Message(N_("Mục %(n)d của chương trình: nội dung"), {"n": number})
+        title = _one_line(item.title, field_name="agenda", label=item_title, max_length=300, required=True)
+        item_presenter = Message(N_("Mục %(n)d của chương trình: người trình bày"), {"n": number})
+        presenter = _one_line(item.presenter, field_name="agenda", label=item_presenter, max_length=200)
         if not 1 <= item.planned_minutes <= MAX_PLANNED_MINUTES:
-            raise ValidationError(f"{where}: thời lượng phải từ 1 đến {MAX_PLANNED_MINUTES} phút.", field="agenda")
+            raise ValidationError(
+                N_("Mục %(n)d của chương trình: thời lượng phải từ 1 đến %(max)d phút."),
+                field="agenda",
+                n=number,
+                max=MAX_PLANNED_MINUTES,
+            )
         cleaned.append(AgendaItemDraft(title=title, presenter=presenter, planned_minutes=item.planned_minutes))
     return cleaned
 
@@ -97,20 +110,24 @@ def clean_draft(session: Session, draft: MeetingDraft, *, meeting_id: int | None
     Returns a copy with whitespace tidied and repeated ids removed. Raises ValidationError for bad
     fields and RuleViolation when the chair or a site is already taken (see :func:`rules.check_conflicts`).
     """
-    title = _one_line(draft.title, field_name="title", label="Tên cuộc họp", max_length=300, required=True)
+    title = _one_line(draft.title, field_name="title", label=Message(N_("Tên cuộc họp")), max_length=300, required=True)
     kind = _kind(draft.kind)
-    description = refuse_nul(draft.description, "description", "Nội dung cuộc họp").strip()
-    preparation = refuse_nul(draft.preparation, "preparation", "Các đơn vị cần chuẩn bị").strip()
+    description = refuse_nul(draft.description, "description", Message(N_("Nội dung cuộc họp"))).strip()
+    preparation = refuse_nul(draft.preparation, "preparation", Message(N_("Các đơn vị cần chuẩn bị"))).strip()
     rules.check_times(draft.start_at, draft.end_at)
     rules.check_urgent_reason(draft.urgent, draft.urgent_reason)
     urgent_reason = (
-        _one_line(draft.urgent_reason, field_name="urgent_reason", label="Lý do họp đột xuất", max_length=500)
+        _one_line(
+            draft.urgent_reason, field_name="urgent_reason", label=Message(N_("Lý do họp đột xuất")), max_length=500
+        )
         if draft.urgent
         else ""
     )
-    place = _one_line(draft.place, field_name="place", label="Địa điểm", max_length=300)
+    place = _one_line(draft.place, field_name="place", label=Message(N_("Địa điểm")), max_length=300)
     if not 1 <= draft.last_n <= MAX_LAST_N:
-        raise ValidationError(f"Số điểm cầu hiển thị cùng lúc phải từ 1 đến {MAX_LAST_N}.", field="last_n")
+        raise ValidationError(
+            N_("Số điểm cầu hiển thị cùng lúc phải từ 1 đến %(max)d."), field="last_n", max=MAX_LAST_N
+        )
     agenda = _agenda(draft.agenda)
     site_ids, invitee_ids = _unique(draft.site_ids), _unique(draft.invitee_ids)
     rules.check_people(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 # What a message's parameters may be: texts already written out (names, titles, dates) and numbers.
 Param = str | int
@@ -26,6 +26,12 @@ class Message(str):
         self.template = template
         self.params = params
         return self
+
+
+def joined(items: Sequence[Param], separator: str = ", ") -> Message:
+    """``items`` one after the other, each translated where shown when it is a message (a list of states)."""
+    template = separator.join(f"%(i{n})s" for n in range(len(items)))
+    return Message(template, {f"i{n}": item for n, item in enumerate(items)})
 
 
 def N_(message: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meetings.errors import RuleViolation
+from meetings.errors import N_, Message, RuleViolation, joined
 from meetings.meeting import Meeting, MeetingState
 
 S = MeetingState
@@ -40,19 +40,36 @@ def check_transition(meeting: Meeting, target: MeetingState) -> None:
     """Raise a RuleViolation naming both states unless ``meeting`` may move to ``target``."""
     if can_transition(meeting.state, target):
         return
-    current = STATE_LABELS[meeting.state]
-    wanted = STATE_LABELS[target]
+    # The states' labels are in the catalog already (web.labels): each is translated where shown.
+    current = Message(STATE_LABELS[meeting.state])
+    wanted = Message(STATE_LABELS[target])
     allowed = sorted(STATE_LABELS[s] for s in TRANSITIONS[meeting.state])
-    hint = f" Từ trạng thái này chỉ có thể chuyển sang: {', '.join(allowed)}." if allowed else ""
+    if not allowed:
+        raise RuleViolation(
+            N_("Cuộc họp «%(title)s» đang ở trạng thái «%(current)s», không thể chuyển sang «%(wanted)s»."),
+            field="state",
+            title=meeting.title,
+            current=current,
+            wanted=wanted,
+        )
     raise RuleViolation(
-        f"Cuộc họp «{meeting.title}» đang ở trạng thái «{current}», không thể chuyển sang «{wanted}».{hint}",
+        N_(
+            "Cuộc họp «%(title)s» đang ở trạng thái «%(current)s», không thể chuyển sang «%(wanted)s». "
+            "Từ trạng thái này chỉ có thể chuyển sang: %(allowed)s."
+        ),
         field="state",
+        title=meeting.title,
+        current=current,
+        wanted=wanted,
+        allowed=joined([Message(label) for label in allowed]),
     )
 
 
 def check_editable(meeting: Meeting) -> None:
     if meeting.state not in EDITABLE_STATES:
         raise RuleViolation(
-            f"Cuộc họp «{meeting.title}» đang ở trạng thái «{STATE_LABELS[meeting.state]}», không sửa được nữa.",
+            N_("Cuộc họp «%(title)s» đang ở trạng thái «%(state)s», không sửa được nữa."),
             field="state",
+            title=meeting.title,
+            state=Message(STATE_LABELS[meeting.state]),
         )

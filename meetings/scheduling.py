@@ -32,7 +32,7 @@ from meetings.drafts import (
     invitee_ids_of,
     site_ids_of,
 )
-from meetings.errors import NotFound, RuleViolation, ValidationError
+from meetings.errors import N_, NotFound, RuleViolation, ValidationError
 from meetings.lifecycle import check_editable, check_transition
 from meetings.meeting import AgendaItem, Meeting, MeetingInvitee, MeetingSite, MeetingState
 from meetings.meeting_mail import MeetingChange, enqueue_meeting_mail
@@ -109,7 +109,7 @@ def load_meeting(session: Session, meeting_id: int) -> Meeting:
     """The meeting, without any access check; NotFound if there is none."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
+        raise NotFound(N_("Không tìm thấy cuộc họp (mã %(id)s)."), id=meeting_id)
     return meeting
 
 
@@ -177,7 +177,7 @@ def update_meeting(
     check_editable(meeting)
     if draft.convening_unit_id != meeting.convening_unit_id:
         raise ValidationError(
-            "Không đổi được đơn vị triệu tập của cuộc họp đã tạo; hãy huỷ và tạo cuộc họp mới.",
+            N_("Không đổi được đơn vị triệu tập của cuộc họp đã tạo; hãy huỷ và tạo cuộc họp mới."),
             field="convening_unit_id",
         )
     clean = clean_draft(session, draft, meeting_id=meeting_id, tz=tz)
@@ -194,7 +194,7 @@ def update_meeting(
                 tz=tz,
             )
         elif clean.start_at <= now:
-            raise RuleViolation("Thời gian bắt đầu mới đã qua.", field="start_at")
+            raise RuleViolation(N_("Thời gian bắt đầu mới đã qua."), field="start_at")
     changed = _changes(draft_of(session, meeting), clean)
     if not changed:
         return meeting
@@ -272,9 +272,9 @@ def cancel_meeting(session: Session, actor: Person, meeting_id: int, reason: str
     check_transition(meeting, MeetingState.CANCELLED)
     reason = " ".join(refuse_nul(reason, "reason", "Lý do huỷ").split())
     if meeting.state == MeetingState.PUBLISHED and not reason:
-        raise ValidationError("Hãy ghi lý do huỷ để báo cho các đơn vị đã được mời.", field="reason")
+        raise ValidationError(N_("Hãy ghi lý do huỷ để báo cho các đơn vị đã được mời."), field="reason")
     if len(reason) > 500:
-        raise ValidationError("Lý do huỷ dài quá 500 ký tự.", field="reason")
+        raise ValidationError(N_("Lý do huỷ dài quá 500 ký tự."), field="reason")
     if meeting.state == MeetingState.PUBLISHED:
         meeting.sequence += 1  # the cancellation replaces the invitation in calendars
     meeting.state = MeetingState.CANCELLED

@@ -7,7 +7,7 @@ whatever the way in (page, API, import file, command line), rather than letting 
 
 from __future__ import annotations
 
-from meetings.errors import ValidationError
+from meetings.errors import N_, ValidationError
 
 NUL = "\x00"
 
@@ -15,7 +15,7 @@ NUL = "\x00"
 def refuse_nul(value: str, field: str, label: str) -> str:
     """``value`` unchanged, or a ValidationError on ``field`` (``label`` is its name for people)."""
     if NUL in value:
-        raise ValidationError(f"{label} chứa ký tự NUL (\\u0000), không lưu được.", field=field)
+        raise ValidationError(N_("%(label)s chứa ký tự NUL (\\u0000), không lưu được."), field=field, label=label)
     return value
 
 

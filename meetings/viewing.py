@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, or_, select
 
 from meetings.access import can_view_meeting, is_administrator, require_view_meeting
-from meetings.errors import NotFound
+from meetings.errors import N_, NotFound
 from meetings.meeting import AgendaItem, Document, Meeting, MeetingInvitee, MeetingSite, MeetingState
 from meetings.people import Person
 from meetings.units import Site, Unit
@@ -56,7 +56,7 @@ def get_meeting(session: Session, actor: Person, meeting_id: int) -> Meeting:
     """The meeting if ``actor`` may see it: NotFound when there is none, Forbidden when hidden."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
+        raise NotFound(N_("Không tìm thấy cuộc họp (mã %(id)s)."), id=meeting_id)
     require_view_meeting(actor, meeting, invited_unit_ids(session, meeting_id), invitee_ids(session, meeting_id))
     return meeting
 

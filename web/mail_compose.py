@@ -119,7 +119,7 @@ class MailComposer:
         recipient = MailRecipient.from_payload(data["recipient"])
         language = recipient.language
         to = Recipient(item.destination, recipient.name, language)
-        attachments, documents = self._documents(purpose, data, meeting)
+        attachments, documents = self._documents(purpose, data, meeting, recipient)
         if purpose is MailPurpose.RECORD:
             context: MeetingContext | RecordContext = self._record_context(data, meeting, recipient, documents)
         else:
@@ -186,7 +186,7 @@ class MailComposer:
         return reply_url(self.settings.base_url, token)
 
     def _documents(
-        self, purpose: MailPurpose, data: dict[str, Any], meeting: dict[str, Any]
+        self, purpose: MailPurpose, data: dict[str, Any], meeting: dict[str, Any], recipient: MailRecipient
     ) -> tuple[list[Attachment], list[DocumentLink]]:
         """Attach what is small enough (and may be mailed), link the rest."""
         if meeting["confidential"]:
@@ -204,7 +204,8 @@ class MailComposer:
         for entry in entries:
             url = data.get("record", {}).get("link", "") if record else ""
             if not record and entry.get("id") is not None:
-                url = document_url(self.settings.base_url, meeting["id"], entry["id"])
+                join = self._join(meeting, recipient)
+                url = document_url(self.settings.base_url, meeting["id"], entry["id"], join)
             content = None
             if purpose in _ATTACHING and entry["size"] <= min(self.settings.attach_max_bytes, budget):
                 content = self._read(entry["sha256"])

@@ -39,7 +39,11 @@ def meeting_url(base_url: str, meeting_id: int) -> str:
     return f"{base_url.rstrip('/')}/meetings/{meeting_id}"
 
 
-def document_url(base_url: str, meeting_id: int, document_id: int) -> str:
+def document_url(base_url: str, meeting_id: int, document_id: int, join: str = "") -> str:
+    """Where a mail's reader downloads a document it links: through a site's join link (the meeting-room PC
+    has no log-in), else from the meeting's page (log-in needed)."""
+    if "/join/" in join:
+        return f"{join}/documents/{document_id}"
     return f"{base_url.rstrip('/')}/meetings/{meeting_id}/documents/{document_id}"
 
 

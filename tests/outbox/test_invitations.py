@@ -222,7 +222,11 @@ async def test_a_huge_document_is_linked_and_a_small_one_attached(
     attached = [p.get_filename() for p in message.iter_attachments()]
     assert attached == ["Giấy mời.pdf"]
     text = text_of(message)
-    assert f"Phụ lục lớn.pdf: {BASE}/meetings/{meeting.id}/documents/{huge_doc.id}" in text
+    # Linked through the site's own join link: its meeting-room PC has no log-in.
+    linked = re.search(rf"Phụ lục lớn\.pdf: {re.escape(BASE)}/join/([^\s/]+)/documents/{huge_doc.id}", text)
+    assert linked is not None
+    grant = read_token(settings.resolved_secret_key(), linked.group(1), now=datetime.now(UTC))
+    assert (grant.kind, grant.meeting_id) == ("site", meeting.id)
     assert "Giấy mời.pdf (đính kèm thư này)" in text
     assert small_doc.id is not None
     assert len(smtp_server.received[0].data) < 100_000

@@ -135,3 +135,32 @@ def test_the_api_answers_in_the_sessions_language(client: TestClient, people: Di
     body = refused.json()
     assert body["field"] == "start_at"
     assert _notice_figures(body["error"]), body["error"]
+
+
+def test_refusals_of_access_and_of_the_meetings_state_in_english(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _create(client, people, site_ids=[str(people.site_a.id)])
+    client.post(
+        f"/meetings/{meeting_id}/cancel", data={"csrf_token": token_for(client), "reason": "Trùng lịch của tỉnh"}
+    )
+    _english(client)
+    # A cancelled meeting can be neither edited nor published; its state is named in English too.
+    response = client.post(f"/meetings/{meeting_id}/edit", data=_form(client, people))
+    assert response.status_code == 409
+    assert "The meeting «Giao ban tuần» is «Cancelled» and can no longer be changed." in response.text
+    client.post("/logout", data={"csrf_token": token_for(client)})
+
+    log_in(client, "canbo.b")  # commune B is not invited
+    _english(client)
+    page = client.get(f"/meetings/{meeting_id}")
+    assert page.status_code == 403
+    assert "You are not allowed to see this meeting: your unit is not invited." in page.text
+    missing = client.get("/api/v1/meetings/999999")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "Meeting not found (id 999999).", "field": None}
+    client.post("/logout", data={"csrf_token": token_for(client)})
+
+    log_in(client, "canbo.b")
+    client.post("/language", data={"csrf_token": token_for(client), "lang": "vi", "next": "/meetings"})
+    page = client.get(f"/meetings/{meeting_id}")
+    assert "Anh/chị không có quyền xem cuộc họp này: đơn vị của anh/chị không được mời." in page.text

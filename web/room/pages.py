@@ -28,6 +28,7 @@ from web.context import ctx
 from web.i18n import N_, language_of, translate
 from web.pages.forms import see_other
 from web.room.console_texts import CONSOLE_TEXTS
+from web.room.room_documents import room_documents, site_document
 from web.room.tokens import FORGED, JoinGrant, JoinRefused, join_link, person_token, read_token, rehearsal_token
 from web.templating import render
 
@@ -149,6 +150,7 @@ class RoomPage:
     back_url: str = ""
     agenda: list[dict[str, Any]] | None = None
     person: bool = False  # a logged-in person (may answer votes per person), not a site's PC
+    documents: list[dict[str, Any]] | None = None  # the meeting's, each {name, url, kb}
 
 
 def _render(request: Request, page: RoomPage, checks: list[domain.DeviceCheck] | None = None) -> Response:
@@ -195,6 +197,7 @@ def meeting_room(request: Request) -> Response:
         seat = domain.seat_for_person(session, person, meeting)
         domain.check_joinable(meeting)
         agenda = _agenda(session, meeting)
+        documents = room_documents(session, meeting, None)
     context = ctx(request)
     assert person.id is not None
     token = person_token(context.settings, context.secret_key, meeting_id, seat.site_id, person.id, now=_now())
@@ -211,6 +214,7 @@ def meeting_room(request: Request) -> Response:
         back_url=f"/meetings/{meeting_id}",
         agenda=agenda,
         person=True,
+        documents=documents,
     )
     return _render(request, page)
 
@@ -232,6 +236,7 @@ def site_room(request: Request) -> Response:
         seat = domain.seat_for_site(session, meeting, grant.site_id)
         domain.check_joinable(meeting)
         agenda = _agenda(session, meeting)
+        documents = room_documents(session, meeting, request.path_params["token"])
     page = RoomPage(
         title=meeting.title,
         label=seat.label,
@@ -241,6 +246,7 @@ def site_room(request: Request) -> Response:
         site_id=grant.site_id,
         rehearsal_url=f"/join/{request.path_params['token']}/rehearsal",
         agenda=agenda,
+        documents=documents,
     )
     return _render(request, page)
 
@@ -371,6 +377,7 @@ def routes() -> list[BaseRoute]:
         Route("/meetings/{id:int}/end", end_meeting, methods=["POST"], name="end_meeting"),
         Route("/join/{token}", site_room, name="site_room"),
         Route("/join/{token}/rehearsal", site_rehearsal, name="site_rehearsal"),
+        Route("/join/{token}/documents/{doc:int}", site_document, name="site_document"),
         Route("/sites/{id:int}/rehearsal", rehearsal_room, name="rehearsal_room"),
         Route("/room/checks", record_check, methods=["POST"], name="room_checks"),
     ]

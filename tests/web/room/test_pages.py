@@ -11,13 +11,14 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from meetings import rooms
+from meetings import documents, rooms
 from meetings.log import write
 from meetings.log.tables import Vote
 from meetings.meeting import Meeting, MeetingState
 from meetings.rooms import DeviceCheck
 from tests.web.conftest import Directory, log_in, token_for
 from tests.web.room.conftest import room_world
+from web.context import document_store
 from web.room import join_link
 from web.room.tokens import JoinGrant, read_token
 
@@ -155,3 +156,43 @@ def test_the_chair_ends_a_live_meeting_from_its_page_and_what_the_log_had_open_e
         closed = session.get(Vote, vote.id)
         assert closed is not None and closed.closed_at is not None
     assert 'id="end-meeting"' not in ended.text
+
+
+def test_the_room_lists_the_documents_and_a_sites_pc_downloads_them_through_its_join_link(
+    app: Starlette, client: TestClient, people: Directory
+) -> None:
+    world = room_world(app, people)
+    report = b"%PDF-1.4\n% bao cao tinh hinh mua lu\n" + bytes(range(256)) * 4
+    store = document_store(app.state.ctx.settings)
+    with app.state.ctx.session() as session:
+        added = documents.add_document(
+            session, people.secretary, world.meeting_id, "Báo cáo tình hình.pdf", "application/pdf", report, store
+        )
+    ctx = app.state.ctx
+    link = join_link(ctx.settings, ctx.secret_key, world.meeting, world.sites[1])
+    room = client.get(link)  # the meeting-room PC: no log-in
+    assert room.status_code == 200
+    token = link.rsplit("/", 1)[1]
+    assert f'href="/join/{token}/documents/{added.id}"' in room.text and "Báo cáo tình hình.pdf" in room.text
+    got = client.get(f"/join/{token}/documents/{added.id}")
+    assert got.status_code == 200 and got.content == report
+    assert got.headers["content-disposition"].startswith("attachment;")
+
+    assert client.get(f"/join/{token}x/documents/{added.id}").status_code == 403  # forged
+    assert client.get(f"/join/{token}/documents/{added.id + 1000}").status_code == 404
+    # A logged-in person's room links the meeting page's download.
+    log_in(client, "chutich")
+    assert f'href="/meetings/{world.meeting_id}/documents/{added.id}"' in client.get(
+        f"/meetings/{world.meeting_id}/room"
+    ).text
+
+    # A confidential meeting's documents go through no link: listed for no site's PC, refused by the link.
+    with app.state.ctx.session() as session:
+        meeting = session.get(Meeting, world.meeting_id)
+        assert meeting is not None
+        meeting.confidential = True
+        session.add(meeting)
+        session.commit()
+    assert "Báo cáo tình hình.pdf" not in client.get(link).text
+    refused = client.get(f"/join/{token}/documents/{added.id}")
+    assert refused.status_code == 403 and "cuộc họp mật" in refused.text
