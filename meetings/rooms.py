@@ -9,8 +9,9 @@ as themselves.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
@@ -314,6 +315,29 @@ def close_meeting(session: Session, actor: Person, meeting_id: int, *, now: date
         _transition(session, actor, meeting, MeetingState.ENDED, at=now)
     log_write.close_open(session, meeting_id, now)
     return meeting
+
+
+# A live meeting nobody ended (everyone left, the chair's PC crashed) is ended this long after its scheduled end,
+# once its room is empty: until then its minutes cannot be written.
+ABANDONED_AFTER = timedelta(hours=2)
+
+
+def end_abandoned(
+    session: Session, *, now: datetime, occupied: Collection[int], after: timedelta = ABANDONED_AFTER
+) -> list[int]:
+    """End the live meetings whose scheduled end is more than ``after`` past and whose room is empty (ids not
+    in ``occupied``): by the system (an audit entry without a person, ``auto``), the log closed. Their ids."""
+    late = session.exec(
+        select(Meeting).where(Meeting.state == MeetingState.LIVE, col(Meeting.end_at) < now - after)
+    ).all()
+    ended = []
+    for meeting in late:
+        if meeting.id is None or meeting.id in occupied:
+            continue
+        _transition(session, None, meeting, MeetingState.ENDED, at=now, auto=True)
+        log_write.close_open(session, meeting.id, now)
+        ended.append(meeting.id)
+    return ended
 
 
 # ---------- device checks ----------

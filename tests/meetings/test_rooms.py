@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 from meetings import rooms, scheduling
 from meetings.audit import AuditEntry
 from meetings.errors import Forbidden, RuleViolation, ValidationError
+from meetings.log import write
+from meetings.log.tables import Vote
 from meetings.meeting import Meeting, MeetingState
 from meetings.units import Site
 from tests.meetings.world import HANOI, NOW, World, briefing, build_world, local
@@ -129,6 +131,30 @@ def test_the_chair_opens_and_closes_a_site_official_cannot(session: Session, wor
     assert rooms.close_meeting(session, world.person("chair_d"), meeting.id, now=NOW).state == MeetingState.ENDED
     actions = session.exec(select(AuditEntry.action).where(AuditEntry.object_id == meeting.id)).all()
     assert actions[-2:] == ["start", "end"]
+
+
+def test_a_live_meeting_nobody_ended_ends_by_itself_two_hours_after_its_end_once_its_room_is_empty(
+    session: Session, world: World
+) -> None:
+    meeting = published(session, world)  # 09/03/2026 08:00–11:00, Hà Nội
+    tuesday = {"start_at": local(2026, 3, 10, 8), "end_at": local(2026, 3, 10, 9)}
+    other = published(session, world, site_ids=[world.site("a")], **tuesday)
+    assert meeting.id is not None and other.id is not None
+    for m in (meeting, other):
+        rooms.open_meeting(session, world.person("chair_d"), m.id or 0, now=NOW)
+    vote = write.vote_opened(
+        session, meeting.id, question="?", options=["Có", "Không"], per="site", agenda_item_id=None,
+        opened_by_id=None, at=local(2026, 3, 9, 10),
+    )  # fmt: skip
+    assert rooms.end_abandoned(session, now=local(2026, 3, 9, 12, 59), occupied=set()) == []  # not 2 hours yet
+    assert rooms.end_abandoned(session, now=local(2026, 3, 9, 13, 1), occupied={meeting.id}) == []  # someone in
+    assert rooms.end_abandoned(session, now=local(2026, 3, 9, 13, 1), occupied=set()) == [meeting.id]
+    session.refresh(meeting)
+    session.refresh(other)
+    assert (meeting.state, other.state) == (MeetingState.ENDED, MeetingState.LIVE)
+    entry = session.exec(select(AuditEntry).where(AuditEntry.object_id == meeting.id)).all()[-1]
+    assert (entry.action, entry.actor_id) == ("end", None)
+    assert session.get(Vote, vote.id) is not None and session.get(Vote, vote.id).closed_at is not None  # type: ignore[union-attr]
 
 
 def test_the_meeting_opens_by_itself_only_when_the_chair_allowed_it_and_it_is_time(

@@ -37,6 +37,7 @@ log = logging.getLogger("giaoban.room")
 
 TICK_SECONDS = 2.0
 SYNC_EVERY = 3  # ticks between looks at the database
+ABANDONED_EVERY = 30  # ticks between looks for live meetings nobody ended (rooms.end_abandoned)
 # The media server's figures the chair's console shows per site.
 MEDIA_FIGURES = (
     "rtt_ms",
@@ -413,6 +414,19 @@ class Rooms:
                 with contextlib.suppress(Exception):
                     await self.media_call("leave", room=key, participant=participant_id)
 
+    async def end_abandoned(self) -> list[int]:
+        """End the live meetings nobody ended, long after their end, whose room is empty (or gone)."""
+        occupied = {r.meeting_id for r in self.rooms.values() if r.meeting_id is not None and r.participants}
+
+        def run() -> list[int]:
+            with self.context.session() as session:
+                return domain.end_abandoned(session, now=_now(), occupied=occupied)
+
+        ended = await run_in_threadpool(run)
+        for meeting_id in ended:
+            log.info("meeting %s ended by itself: live long after its end, its room empty", meeting_id)
+        return ended
+
     async def _tick(self) -> None:
         ticks = 0
         while True:
@@ -421,6 +435,8 @@ class Rooms:
             try:
                 if ticks % SYNC_EVERY == 0:
                     await self.sync()
+                if ticks % ABANDONED_EVERY == 0:
+                    await self.end_abandoned()
                 await self.score()
             except Exception:
                 log.exception("room housekeeping failed")
