@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from meetings import audit
 from meetings.access import require_manage_directory
 from meetings.accounts import normalize_username
-from meetings.errors import Conflict, NotFound, RuleViolation
+from meetings.errors import N_, Conflict, NotFound, RuleViolation
 from meetings.people import Person, Role
 from meetings.text import NUL
 from meetings.units import Site, Unit, UnitLevel, validate_agency_code
@@ -134,7 +134,7 @@ def _write(
 def get_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound("Không tìm thấy đơn vị.", field="unit_id")
+        raise NotFound(N_("Không tìm thấy đơn vị."), field="unit_id")
     return unit
 
 
@@ -149,20 +149,26 @@ def _clean_unit(session: Session, draft: UnitDraft, unit_id: int | None) -> dict
     code = validate_agency_code(draft.code)
     same_code = unit_by_code(session, code)
     if same_code is not None and same_code.id != unit_id:
-        raise Conflict(f"Mã định danh {code} đã được dùng cho «{same_code.name}».", field="code")
+        raise Conflict(
+            N_("Mã định danh %(code)s đã được dùng cho «%(unit)s»."), field="code", code=code, unit=same_code.name
+        )
     if draft.parent_id is not None:
         parent = session.get(Unit, draft.parent_id)
         if parent is None:
-            raise NotFound("Đơn vị cấp trên không tồn tại.", field="parent_id")
+            raise NotFound(N_("Đơn vị cấp trên không tồn tại."), field="parent_id")
         if LEVEL_RANK[parent.level] >= LEVEL_RANK[level]:
-            raise RuleViolation(f"Đơn vị cấp trên «{parent.name}» phải ở cấp cao hơn đơn vị này.", field="parent_id")
+            raise RuleViolation(
+                N_("Đơn vị cấp trên «%(parent)s» phải ở cấp cao hơn đơn vị này."), field="parent_id", parent=parent.name
+            )
         if unit_id is not None and unit_id in {u.id for u in _ancestors(session, parent)}:
-            raise RuleViolation("Không thể đặt một đơn vị cấp dưới làm đơn vị cấp trên.", field="parent_id")
+            raise RuleViolation(N_("Không thể đặt một đơn vị cấp dưới làm đơn vị cấp trên."), field="parent_id")
     if unit_id is not None:
         for child in session.exec(select(Unit).where(Unit.parent_id == unit_id)).all():
             if LEVEL_RANK[child.level] <= LEVEL_RANK[level]:
                 raise RuleViolation(
-                    f"Đơn vị cấp dưới «{child.name}» phải ở cấp thấp hơn cấp mới của đơn vị này.", field="level"
+                    N_("Đơn vị cấp dưới «%(child)s» phải ở cấp thấp hơn cấp mới của đơn vị này."),
+                    field="level",
+                    child=child.name,
                 )
     return {
         "name": clean_text(draft.name, "name", "Tên đơn vị", 200, required=True),
@@ -172,8 +178,8 @@ def _clean_unit(session: Session, draft: UnitDraft, unit_id: int | None) -> dict
         "abbreviation": clean_abbreviation(draft.abbreviation),
         "address": clean_text(draft.address, "address", "Địa chỉ", 300),
         "email": clean_email(draft.email),
-        "telephone": clean_text(draft.telephone, "telephone", "Số điện thoại", 50),
-        "place_name": clean_text(draft.place_name, "place_name", "Địa danh", 100),
+        "telephone": clean_text(draft.telephone, "telephone", N_("Số điện thoại"), 50),
+        "place_name": clean_text(draft.place_name, "place_name", N_("Địa danh"), 100),
     }
 
 
@@ -249,7 +255,7 @@ def units_below(session: Session, unit_id: int) -> list[Unit]:
 def get_site(session: Session, site_id: int) -> Site:
     site = session.get(Site, site_id)
     if site is None:
-        raise NotFound("Không tìm thấy điểm cầu.", field="site_id")
+        raise NotFound(N_("Không tìm thấy điểm cầu."), field="site_id")
     return site
 
 
@@ -262,11 +268,11 @@ def site_by_name(session: Session, unit_id: int, name: str) -> Site | None:
 def _clean_site(session: Session, draft: SiteDraft, site_id: int | None) -> dict[str, Any]:
     unit = session.get(Unit, draft.unit_id)
     if unit is None:
-        raise NotFound("Đơn vị của điểm cầu không tồn tại.", field="unit_id")
+        raise NotFound(N_("Đơn vị của điểm cầu không tồn tại."), field="unit_id")
     name = clean_text(draft.name, "name", "Tên điểm cầu", 200, required=True)
     same = site_by_name(session, draft.unit_id, name)
     if same is not None and same.id != site_id:
-        raise Conflict(f"«{unit.name}» đã có điểm cầu tên «{name}».", field="name")
+        raise Conflict(N_("«%(unit)s» đã có điểm cầu tên «%(name)s»."), field="name", unit=unit.name, name=name)
     return {
         "unit_id": draft.unit_id,
         "name": name,
@@ -309,7 +315,7 @@ def list_sites(session: Session, unit_id: int | None = None) -> list[Site]:
 def get_person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound("Không tìm thấy người dùng.", field="person_id")
+        raise NotFound(N_("Không tìm thấy người dùng."), field="person_id")
     return person
 
 
@@ -323,21 +329,21 @@ def _clean_person(session: Session, draft: PersonDraft, person: Person | None) -
     username = clean_username(draft.username)
     same = person_by_username(session, username)
     if same is not None and (person is None or same.id != person.id):
-        raise Conflict(f"Tên đăng nhập «{username}» đã có người dùng.", field="username")
+        raise Conflict(N_("Tên đăng nhập «%(username)s» đã có người dùng."), field="username", username=username)
     if session.get(Unit, draft.unit_id) is None:
-        raise NotFound("Đơn vị của người dùng không tồn tại.", field="unit_id")
+        raise NotFound(N_("Đơn vị của người dùng không tồn tại."), field="unit_id")
     roles = parse_roles(draft.roles)
     active = bool(draft.active)
     if person is not None and person.has_role(Role.ADMINISTRATOR) and person.active:
         if (Role.ADMINISTRATOR not in roles or not active) and _active_administrators(session) <= 1:
-            raise RuleViolation("Không thể bỏ quyền của quản trị viên cuối cùng.", field="roles")
+            raise RuleViolation(N_("Không thể bỏ quyền của quản trị viên cuối cùng."), field="roles")
     return {
         "username": username,
         "full_name": clean_text(draft.full_name, "full_name", "Họ và tên", 200, required=True),
         "unit_id": draft.unit_id,
         "position": clean_text(draft.position, "position", "Chức vụ", 200),
         "email": clean_email(draft.email),
-        "telephone": clean_text(draft.telephone, "telephone", "Số điện thoại", 50),
+        "telephone": clean_text(draft.telephone, "telephone", N_("Số điện thoại"), 50),
         "roles": " ".join(r.value for r in Role if r in roles),
         "language": clean_language(draft.language),
         "active": active,

@@ -28,6 +28,11 @@ class Message(str):
         return self
 
 
+def as_message(text: str) -> Message:
+    """``text`` as a message to look up where shown: a field's name from the pages' catalog, say."""
+    return text if isinstance(text, Message) else Message(text)
+
+
 def joined(items: Sequence[Param], separator: str = ", ") -> Message:
     """``items`` one after the other, each translated where shown when it is a message (a list of states)."""
     template = separator.join(f"%(i{n})s" for n in range(len(items)))

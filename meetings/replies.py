@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlmodel import Column, Field, Session, SQLModel, UniqueConstraint, col, select
 
 from meetings.audit import record
-from meetings.errors import Forbidden, NotFound, RuleViolation, ValidationError
+from meetings.errors import N_, Forbidden, NotFound, RuleViolation, ValidationError, as_message
 from meetings.meeting import Meeting, MeetingInvitee, MeetingSite, MeetingState
 from meetings.meeting_mail import enqueue_deputy_mail
 from meetings.people import Person
@@ -64,7 +64,9 @@ _OPEN_STATES = frozenset({MeetingState.PUBLISHED, MeetingState.LIVE})
 def _clean(value: str, field: str, label: str, limit: int) -> str:
     text = " ".join(unicodedata.normalize("NFC", refuse_nul(value, field, label)).split())
     if len(text) > limit:
-        raise ValidationError(f"{label} quá dài (tối đa {limit} ký tự).", field=field)
+        raise ValidationError(
+            N_("%(label)s quá dài (tối đa %(max)d ký tự)."), field=field, label=as_message(label), max=limit
+        )
     return text
 
 
@@ -89,18 +91,18 @@ def respondent_name(session: Session, meeting_id: int, respondent: str) -> str:
             ).first()
             if person is not None:
                 return person
-    raise NotFound("Đơn vị hoặc người này không (còn) trong thành phần được mời dự cuộc họp.")
+    raise NotFound(N_("Đơn vị hoặc người này không (còn) trong thành phần được mời dự cuộc họp."))
 
 
 def open_meeting(session: Session, meeting_id: int) -> Meeting:
     """The meeting, if it still takes answers (published or under way)."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
+        raise NotFound(N_("Không tìm thấy cuộc họp (mã %(id)s)."), id=meeting_id)
     if meeting.state == MeetingState.CANCELLED:
-        raise RuleViolation(f"Cuộc họp «{meeting.title}» đã bị huỷ.")
+        raise RuleViolation(N_("Cuộc họp «%(title)s» đã bị huỷ."), title=meeting.title)
     if meeting.state not in _OPEN_STATES:
-        raise RuleViolation(f"Cuộc họp «{meeting.title}» đã kết thúc, không nhận trả lời nữa.")
+        raise RuleViolation(N_("Cuộc họp «%(title)s» đã kết thúc, không nhận trả lời nữa."), title=meeting.title)
     return meeting
 
 
@@ -128,16 +130,16 @@ def record_reply(
     try:
         answer = ReplyAnswer(answer)
     except ValueError:
-        raise ValidationError("Hãy chọn tham dự, báo vắng hoặc cử người dự thay.", field="answer") from None
+        raise ValidationError(N_("Hãy chọn tham dự, báo vắng hoặc cử người dự thay."), field="answer") from None
     meeting = open_meeting(session, meeting_id)
     name = respondent_name(session, meeting_id, respondent)
-    reason = _clean(reason, "reason", "Lý do", 500)
+    reason = _clean(reason, "reason", N_("Lý do"), 500)
     deputy_name = _clean(deputy_name, "deputy_name", "Họ tên người dự thay", 200)
     deputy_position = _clean(deputy_position, "deputy_position", "Chức vụ người dự thay", 200)
     if answer is ReplyAnswer.DECLINE and not reason:
-        raise ValidationError("Báo vắng cần nêu lý do.", field="reason")
+        raise ValidationError(N_("Báo vắng cần nêu lý do."), field="reason")
     if answer is ReplyAnswer.DEPUTY and not deputy_name:
-        raise ValidationError("Hãy ghi họ tên người dự thay.", field="deputy_name")
+        raise ValidationError(N_("Hãy ghi họ tên người dự thay."), field="deputy_name")
     if answer is not ReplyAnswer.DEPUTY:
         deputy_name = deputy_position = ""
     reply = get_reply(session, meeting_id, respondent) or InvitationReply(
@@ -184,12 +186,12 @@ def decide_deputy(
     """The chair accepts or refuses a deputy; the unit that proposed them is mailed the decision."""
     reply = session.get(InvitationReply, reply_id)
     if reply is None:
-        raise NotFound(f"Không tìm thấy trả lời (mã {reply_id}).")
+        raise NotFound(N_("Không tìm thấy trả lời (mã %(id)s)."), id=reply_id)
     meeting = open_meeting(session, reply.meeting_id)
     if actor.id is None or actor.id != meeting.chair_id or not actor.active:
-        raise Forbidden("Chỉ người chủ trì cuộc họp được đồng ý hoặc không đồng ý người dự thay.")
+        raise Forbidden(N_("Chỉ người chủ trì cuộc họp được đồng ý hoặc không đồng ý người dự thay."))
     if reply.answer != ReplyAnswer.DEPUTY.value:
-        raise RuleViolation("Trả lời này không đề nghị người dự thay.", field="decision")
+        raise RuleViolation(N_("Trả lời này không đề nghị người dự thay."), field="decision")
     reply.decision = (DeputyDecision.ACCEPTED if accept else DeputyDecision.REFUSED).value
     reply.decision_note = _clean(note, "note", "Ghi chú", 500)
     reply.decided_by_id = actor.id

@@ -7,7 +7,7 @@ whatever the way in (page, API, import file, command line), rather than letting 
 
 from __future__ import annotations
 
-from meetings.errors import N_, ValidationError
+from meetings.errors import N_, ValidationError, as_message
 
 NUL = "\x00"
 
@@ -15,7 +15,9 @@ NUL = "\x00"
 def refuse_nul(value: str, field: str, label: str) -> str:
     """``value`` unchanged, or a ValidationError on ``field`` (``label`` is its name for people)."""
     if NUL in value:
-        raise ValidationError(N_("%(label)s chứa ký tự NUL (\\u0000), không lưu được."), field=field, label=label)
+        raise ValidationError(
+            N_("%(label)s chứa ký tự NUL (\\u0000), không lưu được."), field=field, label=as_message(label)
+        )
     return value
 
 

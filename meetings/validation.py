@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
-from meetings.errors import ValidationError
+from meetings.errors import N_, ValidationError, as_message
 from meetings.people import Role
 from meetings.text import refuse_nul
 from meetings.units import UnitLevel
@@ -38,9 +38,11 @@ def clean_text(value: str, field: str, label: str, max_length: int, *, required:
     """Strip ``value`` (Unicode NFC, so the same Vietnamese word compares equal however it was typed)."""
     text = unicodedata.normalize("NFC", refuse_nul(value, field, label)).strip()
     if required and not text:
-        raise ValidationError(f"{label} không được để trống.", field=field)
+        raise ValidationError(N_("%(label)s không được để trống."), field=field, label=as_message(label))
     if len(text) > max_length:
-        raise ValidationError(f"{label} quá dài (tối đa {max_length} ký tự).", field=field)
+        raise ValidationError(
+            N_("%(label)s quá dài (tối đa %(max)d ký tự)."), field=field, label=as_message(label), max=max_length
+        )
     return text
 
 
@@ -50,36 +52,52 @@ def clean_email(value: str, field: str = "email") -> str:
     The part before the @ must be ASCII: official mail servers do not all speak SMTPUTF8, and the mailer
     refuses such addresses, so they are refused here, when a person can still correct them.
     """
-    text = refuse_nul(value, field, "Địa chỉ thư điện tử").strip()
+    text = refuse_nul(value, field, N_("Địa chỉ thư điện tử")).strip()
     if not text:
         return ""
     try:
         return validate_email(text, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as exc:
-        hint = " Phần trước dấu @ chỉ dùng chữ không dấu, số và . _ -." if not text.partition("@")[0].isascii() else ""
-        raise ValidationError(f"Địa chỉ thư điện tử «{text}» không hợp lệ: {exc}{hint}", field=field) from exc
+        # The library's reason is English; it is kept as it is in both languages.
+        if text.partition("@")[0].isascii():
+            raise ValidationError(
+                N_("Địa chỉ thư điện tử «%(email)s» không hợp lệ: %(reason)s"), field=field, email=text, reason=str(exc)
+            ) from exc
+        raise ValidationError(
+            N_(
+                "Địa chỉ thư điện tử «%(email)s» không hợp lệ: %(reason)s "
+                "Phần trước dấu @ chỉ dùng chữ không dấu, số và . _ -."
+            ),
+            field=field,
+            email=text,
+            reason=str(exc),
+        ) from exc
 
 
 def clean_username(value: str) -> str:
     username = refuse_nul(value, "username", "Tên đăng nhập").strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError(
-            f"Tên đăng nhập «{value.strip()}» không hợp lệ: 2–80 ký tự, chỉ chữ thường không dấu, số và . _ -, "
-            "bắt đầu bằng chữ hoặc số.",
+            N_(
+                "Tên đăng nhập «%(username)s» không hợp lệ: 2–80 ký tự, chỉ chữ thường không dấu, số và . _ -, "
+                "bắt đầu bằng chữ hoặc số."
+            ),
             field="username",
+            username=value.strip(),
         )
     return username
 
 
 def clean_abbreviation(value: str) -> str:
     """The agency abbreviation used in document symbols (``12/BB-UBND``): one word, no ``/``."""
-    text = unicodedata.normalize("NFC", refuse_nul(value, "abbreviation", "Tên viết tắt")).strip()
+    text = unicodedata.normalize("NFC", refuse_nul(value, "abbreviation", N_("Tên viết tắt"))).strip()
     if not text:
-        raise ValidationError("Tên viết tắt của cơ quan không được để trống.", field="abbreviation")
+        raise ValidationError(N_("Tên viết tắt của cơ quan không được để trống."), field="abbreviation")
     if len(text) > 30 or re.search(r"[\s/]", text):
         raise ValidationError(
-            f"Tên viết tắt «{text}» không hợp lệ: một từ, không dấu cách hay dấu /, tối đa 30 ký tự (ví dụ UBND).",
+            N_("Tên viết tắt «%(text)s» không hợp lệ: một từ, không dấu cách hay dấu /, tối đa 30 ký tự (ví dụ UBND)."),
             field="abbreviation",
+            text=text,
         )
     return text
 
@@ -87,12 +105,14 @@ def clean_abbreviation(value: str) -> str:
 def clean_language(value: str) -> str:
     text = refuse_nul(value, "language", "Ngôn ngữ").strip().lower() or "vi"
     if text not in LANGUAGES:
-        raise ValidationError(f"Ngôn ngữ phải là một trong: {', '.join(LANGUAGES)}.", field="language")
+        raise ValidationError(
+            N_("Ngôn ngữ phải là một trong: %(languages)s."), field="language", languages=", ".join(LANGUAGES)
+        )
     return text
 
 
 def parse_level(value: UnitLevel | str) -> UnitLevel:
-    text = unicodedata.normalize("NFC", refuse_nul(str(value), "level", "Cấp đơn vị")).strip().lower()
+    text = unicodedata.normalize("NFC", refuse_nul(str(value), "level", N_("Cấp đơn vị"))).strip().lower()
     try:
         return UnitLevel(text)
     except ValueError:
@@ -100,8 +120,9 @@ def parse_level(value: UnitLevel | str) -> UnitLevel:
     if text in LEVEL_ALIASES:
         return LEVEL_ALIASES[text]
     raise ValidationError(
-        f"Cấp đơn vị «{value}» không hợp lệ; dùng province, district hoặc commune (tỉnh, huyện, xã).",
+        N_("Cấp đơn vị «%(value)s» không hợp lệ; dùng province, district hoặc commune (tỉnh, huyện, xã)."),
         field="level",
+        value=str(value),
     )
 
 
@@ -117,5 +138,7 @@ def parse_roles(values: Iterable[Role | str] | str) -> frozenset[Role]:
             roles.add(Role(text))
         except ValueError:
             known = ", ".join(r.value for r in Role)
-            raise ValidationError(f"Vai trò «{item}» không có; các vai trò: {known}.", field="roles") from None
+            raise ValidationError(
+                N_("Vai trò «%(role)s» không có; các vai trò: %(known)s."), field="roles", role=str(item), known=known
+            ) from None
     return frozenset(roles)

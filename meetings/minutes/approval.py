@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from meetings.audit import record
-from meetings.errors import Conflict, Forbidden, RuleViolation, ValidationError
+from meetings.errors import N_, Conflict, Forbidden, RuleViolation, ValidationError
 from meetings.lifecycle import check_transition
 from meetings.meeting import Meeting, MeetingState
 from meetings.minutes.content import MinutesContent
@@ -55,11 +55,12 @@ def _freeze(
     now: datetime,
 ) -> None:
     if minutes.version == 0:
-        raise RuleViolation("Biên bản chưa có nội dung; thư ký cần soạn trước khi chủ tọa duyệt.", field="content")
+        raise RuleViolation(N_("Biên bản chưa có nội dung; thư ký cần soạn trước khi chủ tọa duyệt."), field="content")
     if seen_version is not None and seen_version != minutes.version:
         raise Conflict(
-            f"Biên bản vừa được sửa (phiên bản {minutes.version}) sau khi anh/chị mở; hãy xem lại trước khi duyệt.",
+            N_("Biên bản vừa được sửa (phiên bản %(version)d) sau khi anh/chị mở; hãy xem lại trước khi duyệt."),
             field="version",
+            version=minutes.version,
         )
     check_transition(meeting, MeetingState.MINUTES_APPROVED)
     unit = session.get(Unit, meeting.convening_unit_id)
@@ -125,17 +126,19 @@ def approve(
         lock_for_numbering(session)
         meeting = get_meeting(session, actor, meeting_id)
         if not can_approve_minutes(actor, meeting):
-            raise Forbidden("Chỉ chủ tọa cuộc họp được duyệt biên bản.")
+            raise Forbidden(N_("Chỉ chủ tọa cuộc họp được duyệt biên bản."))
         minutes = session.exec(
             select(MinutesRecord).where(MinutesRecord.meeting_id == meeting_id).with_for_update()
         ).first()
         if minutes is None:
-            raise RuleViolation("Biên bản chưa có nội dung; thư ký cần soạn trước khi chủ tọa duyệt.", field="content")
+            raise RuleViolation(
+                N_("Biên bản chưa có nội dung; thư ký cần soạn trước khi chủ tọa duyệt."), field="content"
+            )
         if minutes.state == MinutesState.APPROVED and minutes.document_id is not None:
-            raise Conflict("Biên bản đã được duyệt và phát hành; không duyệt lại được.", field="state")
+            raise Conflict(N_("Biên bản đã được duyệt và phát hành; không duyệt lại được."), field="state")
         if minutes.state != MinutesState.APPROVED:
             if entered_number is not None and not isinstance(entered_number, str):
-                raise ValidationError("Số văn bản không hợp lệ.", field="number")
+                raise ValidationError(N_("Số văn bản không hợp lệ."), field="number")
             _freeze(
                 session, actor, meeting, minutes, services=services, entered=entered_number,
                 seen_version=seen_version, now=now,

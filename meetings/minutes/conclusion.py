@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from meetings.audit import record
-from meetings.errors import Conflict, Forbidden, NotFound, RuleViolation
+from meetings.errors import N_, Conflict, Forbidden, NotFound, RuleViolation
 from meetings.meeting import Meeting, MeetingState
 from meetings.minutes.content import ConclusionContent, MinutesContent
 from meetings.minutes.editing import can_approve_minutes, can_edit_minutes, minutes_of, require_edit
@@ -75,7 +75,7 @@ def start_conclusion(
     if existing is not None:
         return existing
     if meeting.state not in _AFTER_MEETING:
-        raise RuleViolation("Thông báo kết luận được soạn sau khi cuộc họp kết thúc.", field="state")
+        raise RuleViolation(N_("Thông báo kết luận được soạn sau khi cuộc họp kết thúc."), field="state")
     minutes = minutes_of(session, meeting_id)
     content = MinutesContent.from_json(minutes.content_json) if minutes is not None else MinutesContent()
     facts = _facts(session, meeting)
@@ -104,9 +104,9 @@ def open_conclusion(session: Session, actor: Person, meeting_id: int) -> tuple[M
     meeting = get_meeting(session, actor, meeting_id)
     notice = _find(session, meeting_id)
     if notice is None:
-        raise NotFound("Cuộc họp này chưa có thông báo kết luận.")
+        raise NotFound(N_("Cuộc họp này chưa có thông báo kết luận."))
     if not can_edit_minutes(actor, meeting) and notice.state != ConclusionState.ISSUED:
-        raise Forbidden("Thông báo kết luận chưa được ban hành.")
+        raise Forbidden(N_("Thông báo kết luận chưa được ban hành."))
     return meeting, notice
 
 
@@ -120,9 +120,9 @@ def save_conclusion(
         require_edit(actor, meeting)
         notice = _find(session, meeting_id)
         if notice is None:
-            raise NotFound("Cuộc họp này chưa có thông báo kết luận.")
+            raise NotFound(N_("Cuộc họp này chưa có thông báo kết luận."))
         if notice.state != ConclusionState.DRAFT:
-            raise RuleViolation("Thông báo kết luận đã ban hành nên không sửa được nữa.", field="content")
+            raise RuleViolation(N_("Thông báo kết luận đã ban hành nên không sửa được nữa."), field="content")
         text = ConclusionContent.parse(data).to_json()
         if text == notice.content_json:
             return notice
@@ -137,8 +137,10 @@ def save_conclusion(
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(
-                "Thông báo kết luận đã được người khác sửa hoặc ban hành sau khi anh/chị mở; thay đổi chưa được "
-                "lưu. Hãy tải lại trang.",
+                N_(
+                    "Thông báo kết luận đã được người khác sửa hoặc ban hành sau khi anh/chị mở; thay đổi chưa được "
+                    "lưu. Hãy tải lại trang."
+                ),
                 field="version",
             )
         session.commit()
@@ -178,18 +180,18 @@ def issue_conclusion(
         lock_for_numbering(session)
         meeting = get_meeting(session, actor, meeting_id)
         if not can_approve_minutes(actor, meeting):
-            raise Forbidden("Chỉ chủ tọa cuộc họp được ban hành thông báo kết luận.")
+            raise Forbidden(N_("Chỉ chủ tọa cuộc họp được ban hành thông báo kết luận."))
         notice = session.exec(
             select(ConclusionRecord).where(ConclusionRecord.meeting_id == meeting_id).with_for_update()
         ).first()
         if notice is None:
-            raise NotFound("Cuộc họp này chưa có thông báo kết luận.")
+            raise NotFound(N_("Cuộc họp này chưa có thông báo kết luận."))
         if notice.document_id is not None:
-            raise Conflict("Thông báo kết luận đã được ban hành.", field="state")
+            raise Conflict(N_("Thông báo kết luận đã được ban hành."), field="state")
         if notice.state == ConclusionState.DRAFT:
             content = ConclusionContent.from_json(notice.content_json)
             if not content.conclusions.strip():
-                raise RuleViolation("Thông báo kết luận chưa có nội dung kết luận.", field="conclusions")
+                raise RuleViolation(N_("Thông báo kết luận chưa có nội dung kết luận."), field="conclusions")
             unit = session.get(Unit, meeting.convening_unit_id)
             assert unit is not None
             issued_on = now.astimezone(services.tz).date()

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from meetings.errors import ValidationError
+from meetings.errors import N_, ValidationError, as_message
 from meetings.text import refuse_nul
 
 MAX_TEXT = 50_000
@@ -19,10 +19,12 @@ def _text(value: object, field_name: str, label: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError(f"{label} phải là văn bản.", field=field_name)
+        raise ValidationError(N_("%(label)s phải là văn bản."), field=field_name, label=as_message(label))
     refuse_nul(value, field_name, label)
     if len(value) > MAX_TEXT:
-        raise ValidationError(f"{label} dài quá {MAX_TEXT} ký tự.", field=field_name)
+        raise ValidationError(
+            N_("%(label)s dài quá %(max)d ký tự."), field=field_name, label=as_message(label), max=MAX_TEXT
+        )
     # Line endings as browsers send them vary; keep one kind so equal texts compare equal.
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -58,24 +60,26 @@ class MinutesContent:
     def parse(cls, data: object, agenda_ids: set[int] | None = None) -> MinutesContent:
         """From what a browser sent (or the database kept); ``agenda_ids`` limits the items to the meeting's."""
         if not isinstance(data, dict):
-            raise ValidationError("Nội dung biên bản không hợp lệ.", field="content")
+            raise ValidationError(N_("Nội dung biên bản không hợp lệ."), field="content")
         raw_items = data.get("items") or {}
         if not isinstance(raw_items, dict) or len(raw_items) > MAX_ITEMS:
-            raise ValidationError("Nội dung theo mục chương trình không hợp lệ.", field="items")
+            raise ValidationError(N_("Nội dung theo mục chương trình không hợp lệ."), field="items")
         items: dict[int, str] = {}
         for key, value in raw_items.items():
             if not isinstance(key, str | int) or not str(key).isdigit():
-                raise ValidationError("Mục chương trình không hợp lệ.", field="items")
+                raise ValidationError(N_("Mục chương trình không hợp lệ."), field="items")
             item_id = int(key)
             if agenda_ids is not None and item_id not in agenda_ids:
-                raise ValidationError(f"Mục chương trình {item_id} không thuộc cuộc họp này.", field="items")
-            text = _text(value, f"item-{item_id}", "Nội dung mục chương trình")
+                raise ValidationError(
+                    N_("Mục chương trình %(id)s không thuộc cuộc họp này."), field="items", id=item_id
+                )
+            text = _text(value, f"item-{item_id}", N_("Nội dung mục chương trình"))
             if text:
                 items[item_id] = text
         return cls(
             items=items,
             conclusions=_text(data.get("conclusions"), "conclusions", "Kết luận của chủ tọa"),
-            attendance_note=_text(data.get("attendance_note"), "attendance_note", "Ghi chú thành phần"),
+            attendance_note=_text(data.get("attendance_note"), "attendance_note", N_("Ghi chú thành phần")),
             other=_text(data.get("other"), "other", "Nội dung khác"),
         )
 
@@ -100,9 +104,9 @@ class ConclusionContent:
     @classmethod
     def parse(cls, data: object) -> ConclusionContent:
         if not isinstance(data, dict):
-            raise ValidationError("Nội dung thông báo kết luận không hợp lệ.", field="content")
+            raise ValidationError(N_("Nội dung thông báo kết luận không hợp lệ."), field="content")
         return cls(
             introduction=_text(data.get("introduction"), "introduction", "Phần mở đầu"),
-            conclusions=_text(data.get("conclusions"), "conclusions", "Nội dung kết luận"),
-            closing=_text(data.get("closing"), "closing", "Phần kết"),
+            conclusions=_text(data.get("conclusions"), "conclusions", N_("Nội dung kết luận")),
+            closing=_text(data.get("closing"), "closing", N_("Phần kết")),
         )

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from meetings.access import can_manage_meeting
 from meetings.audit import record
-from meetings.errors import Conflict, Forbidden, NotFound, RuleViolation
+from meetings.errors import N_, Conflict, Forbidden, Message, NotFound, RuleViolation
 from meetings.meeting import AgendaItem, Meeting, MeetingState
 from meetings.minutes.content import MinutesContent
 from meetings.minutes.tables import MinutesRecord, MinutesState, MinutesVersion
@@ -49,7 +49,9 @@ def can_approve_minutes(person: Person, meeting: Meeting) -> bool:
 
 def require_edit(person: Person, meeting: Meeting) -> None:
     if not can_edit_minutes(person, meeting):
-        raise Forbidden("Chỉ thư ký, chủ tọa cuộc họp hoặc lãnh đạo, thư ký của đơn vị triệu tập được soạn biên bản.")
+        raise Forbidden(
+            N_("Chỉ thư ký, chủ tọa cuộc họp hoặc lãnh đạo, thư ký của đơn vị triệu tập được soạn biên bản.")
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def open_minutes(session: Session, actor: Person, meeting_id: int) -> MinutesVie
     minutes = _find(session, meeting_id)
     if not editor:
         if minutes is None or minutes.state != MinutesState.APPROVED:
-            raise Forbidden("Biên bản cuộc họp chưa được chủ tọa duyệt; chỉ xem được biên bản đã duyệt.")
+            raise Forbidden(N_("Biên bản cuộc họp chưa được chủ tọa duyệt; chỉ xem được biên bản đã duyệt."))
     elif minutes is None:
         minutes = _ensure(session, meeting)
     editable = editor and minutes.state == MinutesState.DRAFT and meeting.state in EDITABLE_MEETING_STATES
@@ -114,9 +116,9 @@ def agenda_ids(session: Session, meeting_id: int) -> set[int]:
 
 def check_not_frozen(minutes: MinutesRecord, meeting: Meeting) -> None:
     if minutes.state == MinutesState.APPROVED:
-        raise RuleViolation("Biên bản đã được chủ tọa duyệt nên không sửa được nữa.", field="content")
+        raise RuleViolation(N_("Biên bản đã được chủ tọa duyệt nên không sửa được nữa."), field="content")
     if meeting.state not in EDITABLE_MEETING_STATES:
-        raise RuleViolation("Cuộc họp này không còn soạn biên bản được.", field="content")
+        raise RuleViolation(N_("Cuộc họp này không còn soạn biên bản được."), field="content")
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,23 @@ class Saved:
     changed: bool
 
 
-def stale_message(current: int, by: str) -> str:
-    who = f" ({by})" if by else ""
-    return (
-        f"Biên bản đã được lưu bởi người khác{who} sau khi anh/chị mở (phiên bản hiện tại {current}). "
+def stale_message(current: int, by: str) -> Message:
+    if by:
+        template = N_(
+            "Biên bản đã được lưu bởi người khác (%(by)s) sau khi anh/chị mở (phiên bản hiện tại %(version)d). "
+            "Thay đổi của anh/chị chưa được lưu: hãy tải lại trang để xem bản mới nhất, rồi sửa tiếp."
+        )
+        return Message(template, {"by": by, "version": current})
+    template = N_(
+        "Biên bản đã được lưu bởi người khác sau khi anh/chị mở (phiên bản hiện tại %(version)d). "
         "Thay đổi của anh/chị chưa được lưu: hãy tải lại trang để xem bản mới nhất, rồi sửa tiếp."
     )
+    return Message(template, {"version": current})
+
+
+def _stale(current: int, by: str) -> Conflict:
+    message = stale_message(current, by)
+    return Conflict(message.template, field="version", **message.params)
 
 
 def _record_version(
@@ -179,7 +192,7 @@ def save_minutes(
         if text == MinutesContent.from_json(minutes.content_json).to_json():
             return Saved(minutes.version, minutes.updated_at, changed=False)
         if base_version != minutes.version:
-            raise Conflict(stale_message(minutes.version, _name(session, minutes.updated_by_id)), field="version")
+            raise _stale(minutes.version, _name(session, minutes.updated_by_id))
         result = session.execute(
             update(MinutesRecord)
             .where(
@@ -194,8 +207,8 @@ def save_minutes(
             current = _find(session, meeting_id)
             assert current is not None
             if current.state == MinutesState.APPROVED:
-                raise RuleViolation("Biên bản đã được chủ tọa duyệt nên không sửa được nữa.", field="content")
-            raise Conflict(stale_message(current.version, _name(session, current.updated_by_id)), field="version")
+                raise RuleViolation(N_("Biên bản đã được chủ tọa duyệt nên không sửa được nữa."), field="content")
+            raise _stale(current.version, _name(session, current.updated_by_id))
         _record_version(session, minutes, base_version + 1, actor.id, text, now)
         session.commit()
     except BaseException:
@@ -226,7 +239,7 @@ def get_version(session: Session, actor: Person, meeting_id: int, version_id: in
     minutes = _find(session, meeting_id)
     row = session.get(MinutesVersion, version_id)
     if minutes is None or row is None or row.minutes_id != minutes.id:
-        raise NotFound("Không tìm thấy phiên bản biên bản này.")
+        raise NotFound(N_("Không tìm thấy phiên bản biên bản này."))
     return row
 
 

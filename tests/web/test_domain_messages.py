@@ -164,3 +164,42 @@ def test_refusals_of_access_and_of_the_meetings_state_in_english(client: TestCli
     client.post("/language", data={"csrf_token": token_for(client), "lang": "vi", "next": "/meetings"})
     page = client.get(f"/meetings/{meeting_id}")
     assert "Anh/chị không có quyền xem cuộc họp này: đơn vị của anh/chị không được mời." in page.text
+
+
+def test_directory_forms_refused_in_english(client: TestClient, people: Directory) -> None:
+    log_in(client, "quantri")
+    _english(client)
+    form = {
+        "csrf_token": token_for(client),
+        "name": "UBND xã Pa Ủ",
+        "code": "000.01.12.H49",  # taken by Bum Nưa
+        "level": "commune",
+        "parent_id": str(people.district.id),
+        "abbreviation": "UBND",
+    }
+    response = client.post("/directory/units/new", data=form)
+    assert response.status_code == 409
+    assert 'id="code-error">The identifier code 000.01.12.H49 is already used by «UBND xã Bum Nưa».<' in response.text
+
+    site = {"csrf_token": token_for(client), "unit_id": str(people.commune_a.id), "name": "", "active": "on"}
+    response = client.post("/directory/sites/new", data=site)
+    assert response.status_code == 422
+    # The field's name comes from the pages' catalog, the sentence around it from the domain's.
+    assert "Site name must not be empty." in response.text
+    site["name"] = "Hội trường xã Bum Nưa"  # the commune has it already
+    response = client.post("/directory/sites/new", data=site)
+    assert response.status_code == 409
+    assert "«UBND xã Bum Nưa» already has a site named «Hội trường xã Bum Nưa»." in response.text
+
+    admin = {
+        "csrf_token": token_for(client),
+        "username": "quantri",
+        "full_name": "Nguyễn Quản Trị",
+        "unit_id": str(people.district.id),
+        "roles": ["chair"],
+        "language": "vi",
+        "active": "on",
+    }
+    response = client.post(f"/directory/people/{people.admin.id}", data=admin)
+    assert response.status_code == 409
+    assert 'id="roles-error">The last administrator cannot lose the administrator role.<' in response.text
