@@ -22,7 +22,7 @@ from sqlmodel import Session, col, func, select, update
 
 from meetings.access import require_manage_meeting
 from meetings.audit import record
-from meetings.errors import NotFound, RuleViolation, ValidationError
+from meetings.errors import N_, Message, NotFound, RuleViolation, ValidationError, as_message
 from meetings.lifecycle import STATE_LABELS
 from meetings.meeting import Document, Meeting, MeetingState
 from meetings.people import Person
@@ -79,7 +79,7 @@ FILE_TYPES: dict[str, FileType] = {
     "png": FileType("image/png", "PNG", _starts(b"\x89PNG\r\n\x1a\n")),
     "jpg": FileType("image/jpeg", "JPEG", _starts(b"\xff\xd8\xff")),
     "jpeg": FileType("image/jpeg", "JPEG", _starts(b"\xff\xd8\xff")),
-    "txt": FileType("text/plain; charset=utf-8", "văn bản thuần", _is_text),
+    "txt": FileType("text/plain; charset=utf-8", N_("văn bản thuần"), _is_text),
     "zip": FileType("application/zip", "ZIP", _is_zip),
 }
 
@@ -174,17 +174,29 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> tuple[str, FileT
     ext = _extension(name)
     file_type = FILE_TYPES.get(ext)
     if file_type is None:
-        raise ValidationError(f"Không nhận tệp «{name}»: chỉ nhận các loại tệp {allowed_extensions()}.", field="file")
+        raise ValidationError(
+            N_("Không nhận tệp «%(name)s»: chỉ nhận các loại tệp %(allowed)s."),
+            field="file",
+            name=name,
+            allowed=allowed_extensions(),
+        )
     if not data:
-        raise ValidationError(f"Tệp «{name}» rỗng.", field="file")
+        raise ValidationError(N_("Tệp «%(name)s» rỗng."), field="file", name=name)
     if len(data) > max_bytes:
         raise ValidationError(
-            f"Tệp «{name}» có dung lượng {_size(len(data))}, vượt quá giới hạn {_size(max_bytes)}.", field="file"
+            N_("Tệp «%(name)s» có dung lượng %(size)s, vượt quá giới hạn %(limit)s."),
+            field="file",
+            name=name,
+            size=_size(len(data)),
+            limit=_size(max_bytes),
         )
     if not file_type.looks_right(data):
         raise ValidationError(
-            f"Nội dung tệp «{name}» không phải tệp {file_type.label} như phần mở rộng .{ext} cho biết.",
+            N_("Nội dung tệp «%(name)s» không phải tệp %(type)s như phần mở rộng .%(ext)s cho biết."),
             field="file",
+            name=name,
+            type=as_message(file_type.label),
+            ext=ext,
         )
     return name, file_type
 
@@ -192,23 +204,24 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> tuple[str, FileT
 def _meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
+        raise NotFound(N_("Không tìm thấy cuộc họp (mã %(id)s)."), id=meeting_id)
     return meeting
 
 
 def _document(session: Session, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None:
-        raise NotFound(f"Không tìm thấy tài liệu (mã {document_id}).")
+        raise NotFound(N_("Không tìm thấy tài liệu (mã %(id)s)."), id=document_id)
     return document
 
 
 def _check_open(meeting: Meeting) -> None:
     if meeting.state in _CLOSED_STATES:
         raise RuleViolation(
-            f"Cuộc họp «{meeting.title}» đang ở trạng thái «{STATE_LABELS[meeting.state]}», "
-            "không thay đổi tài liệu được nữa.",
+            N_("Cuộc họp «%(title)s» đang ở trạng thái «%(state)s», không thay đổi tài liệu được nữa."),
             field="file",
+            title=meeting.title,
+            state=Message(STATE_LABELS[meeting.state]),
         )
 
 
@@ -267,7 +280,7 @@ def open_document(session: Session, actor: Person, document_id: int, store: Docu
     get_meeting(session, actor, document.meeting_id)  # raises Forbidden for those not invited
     path = store.path_for(document.sha256)
     if not path.is_file():
-        raise NotFound(f"Tệp của tài liệu «{document.filename}» không còn trong kho lưu trữ.")
+        raise NotFound(N_("Tệp của tài liệu «%(name)s» không còn trong kho lưu trữ."), name=document.filename)
     return document, path
 
 
@@ -280,9 +293,12 @@ def remove_document(session: Session, actor: Person, document_id: int, store: Do
     issued = issued_invitation_number(session, document)
     if issued is not None:
         raise RuleViolation(
-            f"Giấy mời số {issued.number_and_symbol()} đã ban hành là văn bản chính thức, không xoá được; "
-            "khi cuộc họp thay đổi, giấy mời mới được ban hành thay thế.",
+            N_(
+                "Giấy mời số %(number)s đã ban hành là văn bản chính thức, không xoá được; "
+                "khi cuộc họp thay đổi, giấy mời mới được ban hành thay thế."
+            ),
             field="file",
+            number=str(issued.number_and_symbol()),
         )
     sha256 = document.sha256
     try:

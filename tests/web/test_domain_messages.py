@@ -203,3 +203,26 @@ def test_directory_forms_refused_in_english(client: TestClient, people: Director
     response = client.post(f"/directory/people/{people.admin.id}", data=admin)
     assert response.status_code == 409
     assert 'id="roles-error">The last administrator cannot lose the administrator role.<' in response.text
+
+
+def test_an_upload_refused_in_english(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _create(client, people)
+    _english(client)
+    response = client.post(
+        f"/meetings/{meeting_id}/documents",
+        data={"csrf_token": token_for(client)},
+        files={"documents": ("trang.html", b"<html><script>x</script>", "text/html")},
+    )
+    assert response.status_code == 422
+    assert 'id="documents-error">The file «trang.html» is refused: only these types are accepted: .pdf, .doc' in (
+        response.text
+    )
+    response = client.post(
+        f"/meetings/{meeting_id}/documents",
+        data={"csrf_token": token_for(client)},
+        files={"documents": ("bao-cao.pdf", b"<html>not a PDF</html>", "application/pdf")},
+    )
+    assert response.status_code == 422
+    expected = "The content of the file «bao-cao.pdf» is not PDF, as its extension .pdf says it should be."
+    assert expected in response.text
