@@ -23,6 +23,11 @@ log = logging.getLogger("giaoban.media")
 
 RestartHandler = Callable[[], None]
 
+# The watchdog pings the media server every two seconds; one that does not answer MISSED_PINGS pings in a row,
+# PING_TIMEOUT seconds each, is replaced (one that exits, or closes the connection, at once).
+PING_TIMEOUT = 5.0
+MISSED_PINGS = 4
+
 
 def start_mode(settings: Settings) -> str:
     if settings.media_start:
@@ -98,14 +103,26 @@ class MediaLink:
         log.info("media server ready at %s (pid %s)", url, self.pid)
 
     async def _watch(self) -> None:
-        """Wait until the process exits or the control connection stops answering, then start again."""
+        """Wait until the process exits, the control connection closes or it stops answering, then start again.
+
+        A server that is there but slow to answer (a hundred sites negotiating at once, a machine short of CPU)
+        is given MISSED_PINGS pings in a row: replacing it would end every site's media and make them all
+        negotiate again, more of the load it could not keep up with (seen with 90 sites joining)."""
         process = self.process.process if self.process is not None else None
+        missed = 0
         while not self._stopping:
             if process is not None and process.returncode is not None:
                 break
             try:
                 assert self.client is not None
-                await self.client.call("ping", timeout=5.0)
+                await self.client.call("ping", timeout=PING_TIMEOUT)
+                missed = 0
+            except TimeoutError:
+                missed += 1
+                if missed >= MISSED_PINGS:
+                    break
+                log.warning("media server did not answer a ping in %.0f s (%d in a row)", PING_TIMEOUT, missed)
+                continue
             except Exception:
                 break
             # Wake at once when our own process exits; otherwise ping every two seconds.
@@ -116,7 +133,11 @@ class MediaLink:
                 await asyncio.sleep(2.0)
         if self._stopping:
             return
-        log.warning("media server lost (exit code %s); starting it again", process and process.returncode)
+        log.warning(
+            "media server lost (exit code %s, %d pings unanswered); starting it again",
+            process and process.returncode,
+            missed,
+        )
         self._ready.clear()
         await self._teardown()
         self.restarts += 1
