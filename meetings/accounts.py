@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import Session, select
 
 from meetings import audit
-from meetings.errors import ValidationError
+from meetings.errors import N_, ValidationError
 from meetings.people import ApiToken, Person
 from meetings.text import NUL, refuse_nul
 from meetings.types import utcnow
@@ -105,9 +105,9 @@ def authenticate(
 def check_password_policy(password: str) -> None:
     """Raise a ValidationError (field ``password``) for a password too short or too long."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.", field="password")
+        raise ValidationError(N_("Mật khẩu phải có ít nhất %(n)d ký tự."), field="password", n=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationError("Mật khẩu quá dài.", field="password")
+        raise ValidationError(N_("Mật khẩu quá dài."), field="password")
 
 
 def set_password(
@@ -134,7 +134,7 @@ def create_api_token(session: Session, person: Person, name: str = "", *, actor:
     """Make a bearer token for ``person``; returns the plaintext, which is not kept anywhere. Commits."""
     name = refuse_nul(name, "name", "Tên mã truy cập").strip()
     if len(name) > 100:
-        raise ValidationError("Tên mã truy cập quá dài (tối đa 100 ký tự).", field="name")
+        raise ValidationError(N_("Tên mã truy cập quá dài (tối đa 100 ký tự)."), field="name")
     if person.id is None:
         raise ValueError("person must be saved before a token is made for them")
     token = secrets.token_urlsafe(32)

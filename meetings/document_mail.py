@@ -24,7 +24,7 @@ from meetings import rules
 from meetings.access import require_manage_meeting
 from meetings.audit import record
 from meetings.documents import mark_mailed, may_be_mailed
-from meetings.errors import Conflict, NotFound, RuleViolation
+from meetings.errors import N_, Conflict, Message, NotFound, RuleViolation
 from meetings.lifecycle import STATE_LABELS
 from meetings.mail_recipients import meeting_recipients, meeting_snapshot
 from meetings.meeting import Document, Meeting, MeetingKind, MeetingState
@@ -68,26 +68,32 @@ def send_documents(session: Session, actor: Person, meeting_id: int, *, now: dat
     """
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
+        raise NotFound(N_("Không tìm thấy cuộc họp (mã %(id)s)."), id=meeting_id)
     require_manage_meeting(actor, meeting)
     if not may_be_mailed(meeting):
         raise RuleViolation(
-            "Cuộc họp mật: tài liệu không gửi qua thư điện tử; hãy chuyển tài liệu theo quy định về bảo vệ "
-            "bí mật nhà nước.",
+            N_(
+                "Cuộc họp mật: tài liệu không gửi qua thư điện tử; hãy chuyển tài liệu theo quy định về bảo vệ "
+                "bí mật nhà nước."
+            ),
             field="documents",
         )
     if meeting.state not in SENDING_STATES:
         raise RuleViolation(
-            f"Cuộc họp «{meeting.title}» đang ở trạng thái «{STATE_LABELS[meeting.state]}»: chỉ gửi tài liệu "
-            "cho các điểm cầu khi giấy mời đã phát hành và cuộc họp chưa kết thúc.",
+            N_(
+                "Cuộc họp «%(title)s» đang ở trạng thái «%(state)s»: chỉ gửi tài liệu "
+                "cho các điểm cầu khi giấy mời đã phát hành và cuộc họp chưa kết thúc."
+            ),
             field="documents",
+            title=meeting.title,
+            state=Message(STATE_LABELS[meeting.state]),
         )
     documents = unsent_documents(session, meeting_id)
     if not documents:
         return DocumentsSent([], 0, None)
     recipients = meeting_recipients(session, meeting)
     if not recipients:
-        raise RuleViolation("Cuộc họp chưa mời điểm cầu hay người nào để gửi tài liệu.", field="documents")
+        raise RuleViolation(N_("Cuộc họp chưa mời điểm cầu hay người nào để gửi tài liệu."), field="documents")
     at = now or utcnow()
     ids = [d.id for d in documents if d.id is not None]
     entries = [
@@ -98,7 +104,9 @@ def send_documents(session: Session, actor: Person, meeting_id: int, *, now: dat
     batch = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
     try:
         if mark_mailed(session, ids, at) != len(ids):
-            raise Conflict("Tài liệu vừa được gửi từ một phiên làm việc khác; hãy tải lại trang.", field="documents")
+            raise Conflict(
+                N_("Tài liệu vừa được gửi từ một phiên làm việc khác; hãy tải lại trang."), field="documents"
+            )
         snapshot = meeting_snapshot(session, meeting)
         items = [
             enqueue_mail(

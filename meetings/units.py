@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from meetings.errors import ValidationError
+from meetings.errors import N_, ValidationError
 from meetings.text import refuse_nul
 
 
@@ -26,8 +26,9 @@ def validate_agency_code(code: str) -> str:
     code = refuse_nul(code, "code", "Mã định danh").strip()
     if not AGENCY_CODE_RE.match(code):
         raise ValidationError(
-            f"Mã định danh «{code}» không đúng dạng QCVN 102:2016 (ví dụ 000.00.12.H49).",
+            N_("Mã định danh «%(code)s» không đúng dạng QCVN 102:2016 (ví dụ 000.00.12.H49)."),
             field="code",
+            code=code,
         )
     return code
 

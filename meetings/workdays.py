@@ -14,7 +14,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from meetings.access import require_manage_calendar
 from meetings.audit import record
-from meetings.errors import NotFound, ValidationError
+from meetings.errors import N_, NotFound, ValidationError, as_message
 from meetings.people import Person
 from meetings.text import refuse_nul
 
@@ -87,7 +87,7 @@ class WorkCalendar:
             d += timedelta(days=step)
             scanned += 1
             if scanned > _MAX_SCAN_DAYS:
-                raise ValidationError("Lịch làm việc không có ngày làm việc nào trong mười năm.")
+                raise ValidationError(N_("Lịch làm việc không có ngày làm việc nào trong mười năm."))
             if self.is_working_day(d):
                 remaining -= 1
         return d
@@ -120,9 +120,9 @@ def format_day(d: date) -> str:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(refuse_nul(name, "name", "Tên ngày nghỉ/làm bù").split())
+    name = " ".join(refuse_nul(name, "name", N_("Tên ngày nghỉ/làm bù")).split())
     if len(name) > 200:
-        raise ValidationError("Tên ngày nghỉ/làm bù dài quá 200 ký tự.", field="name")
+        raise ValidationError(N_("Tên ngày nghỉ/làm bù dài quá 200 ký tự."), field="name")
     return name
 
 
@@ -131,11 +131,12 @@ def add_holiday(session: Session, actor: Person, day: date, name: str = "") -> H
     require_manage_calendar(actor)
     name = _clean_name(name)
     if session.exec(select(Holiday).where(Holiday.day == day)).first() is not None:
-        raise ValidationError(f"Ngày {format_day(day)} đã có trong danh sách ngày nghỉ lễ.", field="day")
+        raise ValidationError(N_("Ngày %(day)s đã có trong danh sách ngày nghỉ lễ."), field="day", day=format_day(day))
     if session.exec(select(MakeupDay).where(MakeupDay.day == day)).first() is not None:
         raise ValidationError(
-            f"Ngày {format_day(day)} đang là ngày làm bù; hãy xoá ngày làm bù trước khi khai báo ngày nghỉ.",
+            N_("Ngày %(day)s đang là ngày làm bù; hãy xoá ngày làm bù trước khi khai báo ngày nghỉ."),
             field="day",
+            day=format_day(day),
         )
     holiday = Holiday(day=day, name=name)
     session.add(holiday)
@@ -152,14 +153,19 @@ def _remove(session: Session, actor: Person, model: type[Day], kind: str, day: d
     require_manage_calendar(actor)
     row = session.exec(select(model).where(model.day == day)).first()
     if row is None:
-        raise NotFound(f"Ngày {format_day(day)} không có trong danh sách {listed}.", field="day")
+        raise NotFound(
+            N_("Ngày %(day)s không có trong danh sách %(listed)s."),
+            field="day",
+            day=format_day(day),
+            listed=as_message(listed),
+        )
     record(session, actor.id, "delete", kind, row.id, day=day.isoformat(), name=row.name)
     session.delete(row)
     session.commit()
 
 
 def remove_holiday(session: Session, actor: Person, day: date) -> None:
-    _remove(session, actor, Holiday, "holiday", day, "ngày nghỉ lễ")
+    _remove(session, actor, Holiday, "holiday", day, N_("ngày nghỉ lễ"))
 
 
 def add_makeup_day(session: Session, actor: Person, day: date, name: str = "") -> MakeupDay:
@@ -168,14 +174,17 @@ def add_makeup_day(session: Session, actor: Person, day: date, name: str = "") -
     name = _clean_name(name)
     if day.weekday() < 5:
         raise ValidationError(
-            f"Ngày {format_day(day)} là ngày thường; ngày làm bù phải là thứ Bảy hoặc Chủ nhật.", field="day"
+            N_("Ngày %(day)s là ngày thường; ngày làm bù phải là thứ Bảy hoặc Chủ nhật."),
+            field="day",
+            day=format_day(day),
         )
     if session.exec(select(MakeupDay).where(MakeupDay.day == day)).first() is not None:
-        raise ValidationError(f"Ngày {format_day(day)} đã có trong danh sách ngày làm bù.", field="day")
+        raise ValidationError(N_("Ngày %(day)s đã có trong danh sách ngày làm bù."), field="day", day=format_day(day))
     if session.exec(select(Holiday).where(Holiday.day == day)).first() is not None:
         raise ValidationError(
-            f"Ngày {format_day(day)} đang là ngày nghỉ lễ; hãy xoá ngày nghỉ trước khi khai báo ngày làm bù.",
+            N_("Ngày %(day)s đang là ngày nghỉ lễ; hãy xoá ngày nghỉ trước khi khai báo ngày làm bù."),
             field="day",
+            day=format_day(day),
         )
     makeup = MakeupDay(day=day, name=name)
     session.add(makeup)
@@ -186,4 +195,4 @@ def add_makeup_day(session: Session, actor: Person, day: date, name: str = "") -
 
 
 def remove_makeup_day(session: Session, actor: Person, day: date) -> None:
-    _remove(session, actor, MakeupDay, "makeup_day", day, "ngày làm bù")
+    _remove(session, actor, MakeupDay, "makeup_day", day, N_("ngày làm bù"))

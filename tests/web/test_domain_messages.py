@@ -226,3 +226,15 @@ def test_an_upload_refused_in_english(client: TestClient, people: Directory) -> 
     assert response.status_code == 422
     expected = "The content of the file «bao-cao.pdf» is not PDF, as its extension .pdf says it should be."
     assert expected in response.text
+
+
+def test_the_holidays_page_refuses_in_english(client: TestClient, people: Directory) -> None:
+    log_in(client, "quantri")
+    _english(client)
+    token = token_for(client, "/holidays")
+    data = {"csrf_token": token, "day": "2026-09-03", "kind": "makeup", "name": "Làm bù"}
+    response = client.post("/holidays", data=data)
+    assert response.status_code == 422
+    assert 'id="day-error">03/09/2026 is a weekday; a make-up working day must be a Saturday or a Sunday.<' in (
+        response.text
+    )
