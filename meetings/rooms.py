@@ -17,7 +17,7 @@ from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from meetings import access, scheduling
 from meetings.audit import record
-from meetings.errors import Forbidden, NotFound, RuleViolation, ValidationError
+from meetings.errors import N_, Forbidden, NotFound, RuleViolation, ValidationError
 from meetings.lifecycle import check_transition
 from meetings.log import write as log_write
 from meetings.meeting import Meeting, MeetingInvitee, MeetingSite, MeetingState
@@ -109,18 +109,18 @@ def can_chair(person: Person, meeting: Meeting) -> bool:
 def check_joinable(meeting: Meeting) -> None:
     """Raise a RuleViolation unless the meeting's room can be entered (published or live)."""
     messages = {
-        MeetingState.DRAFT: "Cuộc họp chưa phát hành giấy mời, chưa thể vào phòng họp.",
-        MeetingState.CANCELLED: "Cuộc họp đã bị huỷ.",
+        MeetingState.DRAFT: N_("Cuộc họp chưa phát hành giấy mời, chưa thể vào phòng họp."),
+        MeetingState.CANCELLED: N_("Cuộc họp đã bị huỷ."),
     }
     if meeting.state in (MeetingState.PUBLISHED, MeetingState.LIVE):
         return
-    raise RuleViolation(messages.get(meeting.state, "Cuộc họp đã kết thúc, phòng họp đã đóng."))
+    raise RuleViolation(messages.get(meeting.state, N_("Cuộc họp đã kết thúc, phòng họp đã đóng.")))
 
 
 def load_meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
+        raise NotFound(N_("Không tìm thấy cuộc họp (mã %(id)s)."), id=meeting_id)
     return meeting
 
 
@@ -159,7 +159,7 @@ def seat_for_site(session: Session, meeting: Meeting, site_id: int) -> Seat:
         select(MeetingSite).where(MeetingSite.meeting_id == meeting.id, MeetingSite.site_id == site_id)
     ).first()
     if site is None or invited is None or not site.active:
-        raise Forbidden("Điểm cầu này không có trong danh sách được mời dự cuộc họp.")
+        raise Forbidden(N_("Điểm cầu này không có trong danh sách được mời dự cuộc họp."))
     return _site_seat(site, meeting, session)
 
 
@@ -168,7 +168,7 @@ def seat_for_person(session: Session, person: Person, meeting: Meeting) -> Seat:
     them (chair, secretary, invitee) or they manage it; Forbidden otherwise."""
     assert meeting.id is not None and person.id is not None
     if not person.active:
-        raise Forbidden("Tài khoản đã bị khoá.")
+        raise Forbidden(N_("Tài khoản đã bị khoá."))
     chair = can_chair(person, meeting)
     if person.role_set():
         own_sites = [s for s in invited_sites(session, meeting.id) if s.unit_id == person.unit_id and s.active]
@@ -188,7 +188,7 @@ def seat_for_person(session: Session, person: Person, meeting: Meeting) -> Seat:
     ).first()
     named = person.id in (meeting.chair_id, meeting.secretary_id) or invited is not None
     if not (named or chair):
-        raise Forbidden("Anh/chị không được mời vào cuộc họp này: đơn vị của anh/chị không có điểm cầu được mời.")
+        raise Forbidden(N_("Anh/chị không được mời vào cuộc họp này: đơn vị của anh/chị không có điểm cầu được mời."))
     rank = 0 if person.id == meeting.chair_id else (1 if chair else None)
     return Seat(
         participant=person_participant(person.id),
@@ -215,14 +215,14 @@ def can_enter_rehearsal(person: Person, site: Site) -> bool:
 def load_site(session: Session, site_id: int) -> Site:
     site = session.get(Site, site_id)
     if site is None or not site.active:
-        raise NotFound(f"Không tìm thấy điểm cầu (mã {site_id}).")
+        raise NotFound(N_("Không tìm thấy điểm cầu (mã %(id)s)."), id=site_id)
     return site
 
 
 def rehearsal_seat_for_person(session: Session, person: Person, site: Site) -> Seat:
     assert person.id is not None and site.id is not None
     if not can_enter_rehearsal(person, site):
-        raise Forbidden("Anh/chị không được vào phòng thử của điểm cầu này.")
+        raise Forbidden(N_("Anh/chị không được vào phòng thử của điểm cầu này."))
     if person.unit_id == site.unit_id:
         return Seat(participant=site_participant(site.id), label=site.name, site_id=site.id, person_id=person.id)
     unit = session.get(Unit, person.unit_id)
@@ -246,7 +246,7 @@ def set_auto_open(session: Session, actor: Person, meeting_id: int, value: bool)
     """The chair's choice to let the meeting open by itself at its start time."""
     meeting = load_meeting(session, meeting_id)
     if not can_chair(actor, meeting):
-        raise Forbidden("Chỉ chủ trì được quyết định việc tự mở cuộc họp.")
+        raise Forbidden(N_("Chỉ chủ trì được quyết định việc tự mở cuộc họp."))
     options = room_options(session, meeting_id)
     options.auto_open = value
     options.updated_by_id = actor.id
@@ -288,11 +288,11 @@ def open_meeting(session: Session, actor: Person | None, meeting_id: int, *, now
         return meeting
     if actor is None:
         if not due_to_open(meeting, room_options(session, meeting_id), now):
-            raise RuleViolation("Cuộc họp chỉ tự mở khi đến giờ và chủ trì đã cho phép.")
+            raise RuleViolation(N_("Cuộc họp chỉ tự mở khi đến giờ và chủ trì đã cho phép."))
         _transition(session, None, meeting, MeetingState.LIVE, at=now, auto=True)
         return meeting
     if not can_chair(actor, meeting):
-        raise Forbidden("Chỉ chủ trì được mở cuộc họp.")
+        raise Forbidden(N_("Chỉ chủ trì được mở cuộc họp."))
     if access.can_manage_meeting(actor, meeting):
         return scheduling.start_meeting(session, actor, meeting_id, now=now)
     _transition(session, actor, meeting, MeetingState.LIVE, at=now)
@@ -306,9 +306,9 @@ def close_meeting(session: Session, actor: Person, meeting_id: int, *, now: date
     still running ends its own a moment later (only what is still open is closed: both orders agree)."""
     meeting = load_meeting(session, meeting_id)
     if not can_chair(actor, meeting):
-        raise Forbidden("Chỉ chủ trì được kết thúc cuộc họp.")
+        raise Forbidden(N_("Chỉ chủ trì được kết thúc cuộc họp."))
     if meeting.state != MeetingState.LIVE:
-        raise RuleViolation("Cuộc họp chưa mở nên không thể kết thúc.")
+        raise RuleViolation(N_("Cuộc họp chưa mở nên không thể kết thúc."))
     if access.can_manage_meeting(actor, meeting):
         meeting = scheduling.end_meeting(session, actor, meeting_id, now=now)
     else:
@@ -368,9 +368,9 @@ def record_check(
         ("speaker", speaker, SPEAKER_RESULTS),
     ):
         if value not in allowed:
-            raise ValidationError(f"Kết quả kiểm tra «{value[:40]}» không hợp lệ.", field=name)
+            raise ValidationError(N_("Kết quả kiểm tra «%(value)s» không hợp lệ."), field=name, value=value[:40])
     if isinstance(mic_peak, bool) or not isinstance(mic_peak, int) or not 0 <= mic_peak <= 100:
-        raise ValidationError("Mức micrô phải từ 0 đến 100.", field="mic_peak")
+        raise ValidationError(N_("Mức micrô phải từ 0 đến 100."), field="mic_peak")
     check = DeviceCheck(
         site_id=site_id,
         person_id=person_id,

@@ -238,3 +238,15 @@ def test_the_holidays_page_refuses_in_english(client: TestClient, people: Direct
     assert 'id="day-error">03/09/2026 is a weekday; a make-up working day must be a Saturday or a Sunday.<' in (
         response.text
     )
+
+
+def test_the_room_refuses_in_english(client: TestClient, people: Directory) -> None:
+    log_in(client, "chutich")
+    meeting_id = _create(client, people, site_ids=[str(people.site_a.id)])
+    client.post(f"/meetings/{meeting_id}/publish", data={"csrf_token": token_for(client)})
+    client.post("/logout", data={"csrf_token": token_for(client)})
+    log_in(client, "canbo.b")  # commune B is not invited
+    _english(client)
+    response = client.post(f"/meetings/{meeting_id}/end", data={"csrf_token": token_for(client)})
+    assert response.status_code == 403
+    assert "<p>Only the chair may end the meeting.</p>" in response.text
