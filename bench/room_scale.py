@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -269,13 +270,19 @@ async def _sites(args: argparse.Namespace) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User and system CPU seconds of a process; NaN once it is gone (a media process the app replaced)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return math.nan
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def waiting_seconds(pid: int) -> float:
     """Seconds the process was runnable but had no CPU (its threads' run-queue wait, /proc/PID/schedstat)."""
     total = 0.0
+    if not Path(f"/proc/{pid}").exists():
+        return math.nan
     for task in Path(f"/proc/{pid}/task").iterdir():
         with contextlib.suppress(OSError):
             total += int((task / "schedstat").read_text().split()[1]) / 1e9
@@ -283,6 +290,8 @@ def waiting_seconds(pid: int) -> float:
 
 
 def rss_mb(pid: int) -> float:
+    if not Path(f"/proc/{pid}").exists():
+        return math.nan
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -458,9 +467,9 @@ def _measure(
         }
         result["load_average"] = os.getloadavg()
         text = (folder / "serve.log").read_text(errors="replace")
-        result["log_warnings"] = Counter(
-            line.split(":", 2)[-1].strip()[:100] for line in text.splitlines() if line.startswith(("WARNING", "ERROR"))
-        )
+        # The app's own log lines (uvicorn's begin with INFO:), counted by their first words.
+        result["log"] = Counter(line.strip()[:60] for line in text.splitlines() if not line.startswith("INFO:"))
+        result["media_replaced"] = media_pid is not None and media_pid not in children(serve.pid)
     finally:
         for w in workers:
             w.send_signal(signal.SIGTERM)
