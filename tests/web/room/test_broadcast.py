@@ -164,3 +164,27 @@ def test_planning_a_large_room_looks_each_participant_up_a_few_times() -> None:
     }
     # A few comparisons per participant in the room; with a list of the others, 120 x 120 for each subscriber.
     assert Counted.comparisons < 10 * len(ids)
+
+
+async def test_a_quality_change_sends_only_the_levels_that_changed(served: Served, people: Directory) -> None:
+    world = room_world(served.app, people, extra_sites=27)
+    first = await connect(served.ws_url, max_size=2**20)
+    try:
+        await first.send(json.dumps({"type": "join", "token": world.site_token(world.sites[0])}))
+        await next_of(first, "welcome")
+        room = served.rooms.rooms[f"meeting-{world.meeting_id}"]
+        with served.app.state.ctx.session() as session:
+            meeting = rooms.load_meeting(session, world.meeting_id)
+            seats = [rooms.seat_for_site(session, meeting, site.id or 0) for site in world.sites[1:]]
+        inboxes = [Inbox() for _ in seats]
+        for seat, inbox in zip(seats, inboxes, strict=True):
+            room.admit(seat, inbox)
+        everyone = list(room.participants)
+        room.update_quality(dict.fromkeys(everyone, "good"))
+        room.update_quality({**dict.fromkeys(everyone, "good"), everyone[7]: "poor"})
+        room.update_quality(dict.fromkeys(everyone, "good") | {everyone[7]: "poor"})  # nothing changed: nothing sent
+        levels = [m["levels"] for m in inboxes[0].messages if m["type"] == "quality"]
+        assert levels == [dict.fromkeys(everyone, "good"), {everyone[7]: "poor"}]
+        assert all([m["levels"] for m in inbox.messages if m["type"] == "quality"] == levels for inbox in inboxes)
+    finally:
+        await first.close()

@@ -142,7 +142,8 @@ export class Stage {
   }
 
   setQuality(levels) {
-    this.quality = levels || {};
+    // The levels that changed; the others stay as they were.
+    this.quality = { ...this.quality, ...(levels || {}) };
     this.draw();
     this.drawRoster();
   }
