@@ -35,7 +35,7 @@ from sqlmodel import Column, Field, Session, SQLModel, Text, col, select
 
 from meetings.access import can_manage_meeting, is_administrator
 from meetings.audit import record
-from meetings.errors import Forbidden, NotFound, RuleViolation
+from meetings.errors import N_, Forbidden, NotFound, RuleViolation
 from meetings.meeting import Meeting
 from meetings.people import Person
 from meetings.types import UTCDateTime, utcnow
@@ -180,7 +180,7 @@ def enqueue(
 def get_item(session: Session, item_id: int) -> OutboxItem:
     item = session.get(OutboxItem, item_id)
     if item is None:
-        raise NotFound(f"Không tìm thấy thư/gói tin (mã {item_id}).")
+        raise NotFound(N_("Không tìm thấy thư/gói tin (mã %(id)s)."), id=item_id)
     return item
 
 
@@ -230,7 +230,7 @@ def require_outbox_access(session: Session, actor: Person, item: OutboxItem) -> 
         return
     meeting = session.get(Meeting, item.meeting_id) if item.meeting_id is not None else None
     if meeting is None or not can_manage_meeting(actor, meeting):
-        raise Forbidden("Bạn không có quyền gửi lại thư này.")
+        raise Forbidden(N_("Bạn không có quyền gửi lại thư này."))
 
 
 def retry_item(session: Session, actor: Person, item_id: int, *, now: datetime | None = None) -> OutboxItem:
@@ -239,9 +239,9 @@ def retry_item(session: Session, actor: Person, item_id: int, *, now: datetime |
     item = get_item(session, item_id)
     require_outbox_access(session, actor, item)
     if item.status not in (OutboxStatus.FAILED, OutboxStatus.DEAD):
-        raise RuleViolation("Chỉ gửi lại được thư đã thất bại hoặc đã ngừng thử.", field="status")
+        raise RuleViolation(N_("Chỉ gửi lại được thư đã thất bại hoặc đã ngừng thử."), field="status")
     if not item.destination:
-        raise RuleViolation("Thư này chưa có địa chỉ người nhận; hãy cập nhật danh bạ rồi gửi lại.")
+        raise RuleViolation(N_("Thư này chưa có địa chỉ người nhận; hãy cập nhật danh bạ rồi gửi lại."))
     previous = item.status
     item.status = OutboxStatus.PENDING.value
     item.attempts = 0

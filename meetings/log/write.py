@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from meetings.errors import Conflict, NotFound, ValidationError
+from meetings.errors import N_, Conflict, NotFound, ValidationError
 from meetings.log.tables import (
     PRESENCE_REASONS,
     ROLL_CALL_STATUSES,
@@ -60,7 +60,7 @@ def joined(session: Session, meeting_id: int, who: Who, at: datetime) -> Presenc
 def left(session: Session, meeting_id: int, participant: str, reason: str, at: datetime) -> int:
     """The participant's media connection ended; returns how many intervals were closed (0 or 1)."""
     if reason not in PRESENCE_REASONS:
-        raise ValidationError(f"Lý do rời phòng «{reason[:20]}» không hợp lệ.")
+        raise ValidationError(N_("Lý do rời phòng «%(reason)s» không hợp lệ."), reason=reason[:20])
     closed = _close_presence(session, meeting_id, participant, reason, at)
     session.commit()
     return closed
@@ -151,7 +151,7 @@ def roll_call(
 ) -> RollCall:
     """A site's roll-call answer, or the chair's correction of it: the latest one is kept."""
     if status not in ROLL_CALL_STATUSES:
-        raise ValidationError(f"Trạng thái điểm danh «{status[:20]}» không hợp lệ.")
+        raise ValidationError(N_("Trạng thái điểm danh «%(status)s» không hợp lệ."), status=status[:20])
     row = session.exec(select(RollCall).where(RollCall.meeting_id == meeting_id, RollCall.site_id == site_id)).first()
     if row is None:
         row = RollCall(meeting_id=meeting_id, site_id=site_id, status=status)
@@ -178,7 +178,7 @@ def vote_opened(
     at: datetime,
 ) -> Vote:
     if per not in VOTE_PER or not 2 <= len(options) <= 10:
-        raise ValidationError("Biểu quyết cần từ 2 đến 10 phương án, theo điểm cầu hoặc theo người.")
+        raise ValidationError(N_("Biểu quyết cần từ 2 đến 10 phương án, theo điểm cầu hoặc theo người."))
     row = Vote(
         meeting_id=meeting_id,
         agenda_item_id=agenda_item_id,
@@ -196,7 +196,7 @@ def vote_opened(
 def _vote(session: Session, meeting_id: int, vote_id: int) -> Vote:
     vote = session.get(Vote, vote_id)
     if vote is None or vote.meeting_id != meeting_id:
-        raise NotFound(f"Không có cuộc biểu quyết này (mã {vote_id}).")
+        raise NotFound(N_("Không có cuộc biểu quyết này (mã %(id)s)."), id=vote_id)
     return vote
 
 
@@ -204,7 +204,7 @@ def vote_answered(session: Session, meeting_id: int, vote_id: int, who: Who, cho
     """One voter's answer; Conflict when they already answered (the first answer stands)."""
     vote = _vote(session, meeting_id, vote_id)
     if vote.closed_at is not None or not 0 <= choice < len(json.loads(vote.options_json)):
-        raise ValidationError("Cuộc biểu quyết đã kết thúc hoặc phương án không hợp lệ.")
+        raise ValidationError(N_("Cuộc biểu quyết đã kết thúc hoặc phương án không hợp lệ."))
     row = VoteAnswer(
         vote_id=vote_id,
         voter=who.participant,
@@ -219,7 +219,7 @@ def vote_answered(session: Session, meeting_id: int, vote_id: int, who: Who, cho
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict("Điểm cầu này đã biểu quyết.") from None
+        raise Conflict(N_("Điểm cầu này đã biểu quyết.")) from None
     return row
 
 

@@ -32,7 +32,7 @@ from sqlmodel import Column, Date, Field, Session, SQLModel, col, select
 
 from meetings.access import is_administrator
 from meetings.audit import record
-from meetings.errors import Conflict, Forbidden, NotFound, ValidationError
+from meetings.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from meetings.people import Person
 from meetings.records.forms import DocumentType, NumberAndSymbol
 from meetings.types import UTCDateTime, utcnow
@@ -137,13 +137,13 @@ def numbering_mode(session: Session, unit_id: int) -> NumberingMode:
 def set_numbering_mode(session: Session, actor: Person, unit_id: int, mode: NumberingMode | str) -> None:
     """An administrator chooses how an agency's documents get their numbers (audited; caller commits)."""
     if not is_administrator(actor):
-        raise Forbidden("Chỉ quản trị viên được đổi cách cấp số văn bản.")
+        raise Forbidden(N_("Chỉ quản trị viên được đổi cách cấp số văn bản."))
     try:
         mode = NumberingMode(mode)
     except ValueError:
-        raise ValidationError(f"Cách cấp số không hợp lệ: {mode!r}.", field="numbering") from None
+        raise ValidationError(N_("Cách cấp số không hợp lệ: %(mode)s."), field="numbering", mode=repr(mode)) from None
     if session.get(Unit, unit_id) is None:
-        raise NotFound(f"Không tìm thấy đơn vị (mã {unit_id}).")
+        raise NotFound(N_("Không tìm thấy đơn vị (mã %(id)s)."), id=unit_id)
     setting = session.get(AgencyRecordsSetting, unit_id) or AgencyRecordsSetting(unit_id=unit_id)
     previous = setting.numbering
     setting.numbering = mode.value
@@ -159,12 +159,12 @@ def parse_entered_number(value: str | int | None) -> int:
     else:
         raw = (value or "").strip() if isinstance(value, str) else ""
         if not raw:
-            raise ValidationError("Hãy nhập số văn bản lấy từ sổ đăng ký văn bản đi.", field="number")
+            raise ValidationError(N_("Hãy nhập số văn bản lấy từ sổ đăng ký văn bản đi."), field="number")
         if not (raw.isascii() and raw.isdigit()):
-            raise ValidationError(f"Số văn bản «{raw}» phải là số (ví dụ 05).", field="number")
+            raise ValidationError(N_("Số văn bản «%(raw)s» phải là số (ví dụ 05)."), field="number", raw=raw)
         number = int(raw)
     if not 1 <= number <= MAX_NUMBER:
-        raise ValidationError(f"Số văn bản phải từ 01 đến {MAX_NUMBER}.", field="number")
+        raise ValidationError(N_("Số văn bản phải từ 01 đến %(max)d."), field="number", max=MAX_NUMBER)
     return number
 
 
@@ -189,7 +189,7 @@ def issue_number(
     year = issued_on.year
     if mode is NumberingMode.GENERATED:
         if entered not in (None, ""):
-            raise ValidationError("Đơn vị này do giaoban cấp số văn bản; không nhập số.", field="number")
+            raise ValidationError(N_("Đơn vị này do giaoban cấp số văn bản; không nhập số."), field="number")
         number = next_number(session, unit.id, year)
     else:
         number = parse_entered_number(entered)
@@ -199,7 +199,17 @@ def issue_number(
             )
         ).first()
         if used is not None:
-            raise Conflict(_used_message(used), field="number")
+            raise Conflict(
+                N_(
+                    "Số %(number)s năm %(year)d đã cấp cho văn bản %(symbol)s ngày %(day)s; "
+                    "hãy kiểm tra lại sổ đăng ký."
+                ),
+                field="number",
+                number=f"{used.number:02d}",
+                year=used.year,
+                symbol=str(used.number_and_symbol()),
+                day=f"{used.issued_on:%d/%m/%Y}",
+            )
     issued = IssuedNumber(
         unit_id=unit.id,
         year=year,
@@ -217,17 +227,12 @@ def issue_number(
             session.add(issued)
     except IntegrityError:
         raise Conflict(
-            f"Số {number:02d} năm {year} của đơn vị đã được dùng cho văn bản khác; hãy kiểm tra sổ đăng ký.",
+            N_("Số %(number)s năm %(year)d của đơn vị đã được dùng cho văn bản khác; hãy kiểm tra sổ đăng ký."),
             field="number",
+            number=f"{number:02d}",
+            year=year,
         ) from None
     return issued
-
-
-def _used_message(used: IssuedNumber) -> str:
-    return (
-        f"Số {used.number:02d} năm {used.year} đã cấp cho văn bản "
-        f"{used.number_and_symbol()} ngày {used.issued_on:%d/%m/%Y}; hãy kiểm tra lại sổ đăng ký."
-    )
 
 
 def numbers_of_year(session: Session, unit_id: int, year: int) -> list[IssuedNumber]:
