@@ -18,7 +18,7 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from meetings.errors import NotFound
+from meetings.errors import N_, NotFound
 from meetings.log.tables import Presence, RollCall
 from meetings.meeting import Meeting, MeetingSite
 from meetings.people import Person
@@ -283,7 +283,7 @@ def site_attendance(session: Session, meeting_id: int, *, now: datetime | None =
     invited site: it is their meeting room."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
+        raise NotFound(N_("Không tìm thấy cuộc họp (mã %(id)s)."), id=meeting_id)
     replies = session.exec(select(InvitationReply).where(InvitationReply.meeting_id == meeting_id)).all()
     presence = session.exec(
         select(Presence).where(Presence.meeting_id == meeting_id).order_by(col(Presence.joined_at), col(Presence.id))

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from meetings.access import can_create_meeting, is_administrator
-from meetings.errors import Forbidden, NotFound
+from meetings.errors import N_, Forbidden, NotFound
 from meetings.meeting import Meeting, MeetingState
 from meetings.minutes.conclusion import ConclusionStatus, overdue_conclusions
 from meetings.outbox import OutboxItem, OutboxStatus
@@ -41,7 +41,7 @@ def can_see_dashboard(person: Person, unit_id: int) -> bool:
 
 def require_dashboard(person: Person, unit_id: int) -> None:
     if not can_see_dashboard(person, unit_id):
-        raise Forbidden("Chỉ chủ trì, thư ký của đơn vị (hoặc quản trị viên) được xem bảng tổng hợp của đơn vị.")
+        raise Forbidden(N_("Chỉ chủ trì, thư ký của đơn vị (hoặc quản trị viên) được xem bảng tổng hợp của đơn vị."))
 
 
 def dashboard_units(session: Session, person: Person) -> list[Unit]:
@@ -158,7 +158,7 @@ def dashboard(session: Session, actor: Person, unit_id: int, *, now: datetime, t
     """Everything the dashboard shows for ``unit_id``, over the last 12 months."""
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị (mã {unit_id}).")
+        raise NotFound(N_("Không tìm thấy đơn vị (mã %(id)s)."), id=unit_id)
     require_dashboard(actor, unit_id)
     months = last_months(now.astimezone(tz).date())
     meetings = _meetings(session, unit_id, months, tz)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Column, Field, Session, SQLModel, Text, col, select, update
 
 from meetings import audit
-from meetings.errors import NotFound, RuleViolation
+from meetings.errors import N_, NotFound, RuleViolation
 from meetings.meeting import Meeting, MeetingState
 from meetings.outbox import OutboxItem, OutboxStatus, default_message_id, enqueue
 from meetings.records.edxml import BusinessKind, EdxmlPackage, build_package
@@ -101,8 +101,10 @@ def enqueue_filing(
     """
     if meeting.confidential:
         raise RuleViolation(
-            "Tài liệu của cuộc họp mật không được gửi qua hệ thống liên thông văn bản; hãy chuyển theo quy định "
-            "về văn bản mật.",
+            N_(
+                "Tài liệu của cuộc họp mật không được gửi qua hệ thống liên thông văn bản; hãy chuyển theo quy định "
+                "về văn bản mật."
+            ),
             field="confidential",
         )
     data = build_package(package)
@@ -239,7 +241,7 @@ def mark_filed_if_complete(session: Session, meeting_id: int) -> bool:
     whether it moved."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"Không tìm thấy cuộc họp (mã {meeting_id}).")
+        raise NotFound(N_("Không tìm thấy cuộc họp (mã %(id)s)."), id=meeting_id)
     if meeting.state != MeetingState.MINUTES_APPROVED:
         return False
     packages = meeting_filing(session, meeting_id)

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from meetings.audit import AuditEntry, record
 from meetings.documents import DocumentStore
-from meetings.errors import Conflict
+from meetings.errors import N_, Conflict
 from meetings.meeting import Document, Meeting
 from meetings.people import Person
 from meetings.records.edxml import Organ, Signer
@@ -130,9 +130,9 @@ def take_number(
     if existing is not None:
         if entered and entered.strip().lstrip("0") != str(existing.number):
             raise Conflict(
-                f"Giấy mời của cuộc họp này đã được ghi số {existing.number_and_symbol()}; "
-                "hãy dùng lại số đó hoặc để trống.",
+                N_("Giấy mời của cuộc họp này đã được ghi số %(number)s; hãy dùng lại số đó hoặc để trống."),
                 field="number",
+                number=str(existing.number_and_symbol()),
             )
         return existing
     unit = session.get(Unit, meeting.convening_unit_id)
