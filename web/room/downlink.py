@@ -9,10 +9,13 @@ The media server reports, per participant (``media.room.downlink``), the browser
 and the worst loss its receiver reports give for a video slot, beside what the server sends it
 (``bitrate_out``). A browser's estimate never runs far ahead of what it receives (about 1.5 times: measured
 with Chromium on loopback: 0.75–1.4 times what the server sent it, the lowest while a stream ramps up), so it
-says nothing of a line's capacity — only, when it falls far below what is being sent, that the line is
-overloaded. Loss is the plainer sign. So:
+says nothing of a line's capacity. Nor does an estimate far below what is sent, on its own: when a site is sent
+a new stream (the chair came, a new speaker) its browser's estimate climbs to it over some seconds (seen: under
+half of what was sent, on loopback). An estimate far below what is sent *that does not climb* is the sign of an
+overloaded line; loss is the plainer one. So:
 
-* a reading is *weak* at 8 % loss or more, or when the estimate is under half of what is being sent;
+* a reading is *weak* at 8 % loss or more, or when the estimate is under half of what is being sent and no
+  higher than at the reading before;
 * *clean* under 2 % loss with the estimate at 90 % of what is sent or more (or no estimate);
 * weak after two weak readings in a row (a reading every ``rooms.TICK_SECONDS``);
 * full size again after ``hold`` clean readings in a row — 30 s at first, doubled each time the same
@@ -36,13 +39,15 @@ FIRST_HOLD = 15  # clean readings before full size is tried again; doubled per r
 LONGEST_HOLD = 150
 
 
-def reading(figures: Mapping[str, Any]) -> str:
-    """'weak', 'clean' or 'unclear' (between the two: nothing changes on it)."""
+def reading(figures: Mapping[str, Any], previous_estimate: int | None = None) -> str:
+    """'weak', 'clean' or 'unclear' (between the two: nothing changes on it). ``previous_estimate``: the one
+    at the reading before (an estimate still climbing is not yet a sign of anything)."""
     loss = figures.get("downlink_loss") or 0.0
     estimate = figures.get("downlink_bps")
     sent = figures.get("bitrate_out") or 0
     share = estimate / sent if isinstance(estimate, int) and sent >= MEANINGFUL_BPS else None
-    if loss >= WEAK_LOSS or (share is not None and share < WEAK_SHARE):
+    climbing = isinstance(estimate, int) and previous_estimate is not None and estimate > previous_estimate
+    if loss >= WEAK_LOSS or (share is not None and share < WEAK_SHARE and not climbing):
         return "weak"
     if loss < CLEAN_LOSS and (share is None or share >= CLEAN_SHARE):
         return "clean"
@@ -55,6 +60,7 @@ class DownlinkJudge:
     weak: set[str] = field(default_factory=set)
     _streak: dict[str, int] = field(default_factory=dict)  # readings in a row that point the other way
     _relapses: dict[str, int] = field(default_factory=dict)  # times judged weak, while in the room
+    _estimates: dict[str, int] = field(default_factory=dict)  # each one's estimate at the reading before
 
     def hold(self, pid: str) -> int:
         """Clean readings in a row before ``pid`` gets full-size pictures again."""
@@ -67,12 +73,15 @@ class DownlinkJudge:
         for pid in [p for p in self.weak if p not in figures]:  # gone
             self.weak.discard(pid)
             changed = True
-        for table in (self._streak, self._relapses):
+        for table in (self._streak, self._relapses, self._estimates):
             for pid in [p for p in table if p not in figures]:
                 del table[pid]
         for pid, values in figures.items():
             now_weak = pid in self.weak
-            verdict = reading(values)
+            verdict = reading(values, self._estimates.get(pid))
+            estimate = values.get("downlink_bps")
+            if isinstance(estimate, int):
+                self._estimates[pid] = estimate
             if verdict != ("clean" if now_weak else "weak"):
                 self._streak.pop(pid, None)
                 continue

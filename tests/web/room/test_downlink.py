@@ -16,6 +16,11 @@ MIDDLING = {"downlink_bps": 380_000, "downlink_loss": 0.0, "bitrate_out": 450_00
 def test_a_reading_compares_the_estimate_with_what_is_sent() -> None:
     assert reading(HEALTHY) == "clean"  # a low estimate alone is no sign of a weak line
     assert reading(RAMPING) == "unclear"
+    # Sent a new stream (the chair came): the estimate is far below what is sent but climbing to it.
+    climbing = {"downlink_bps": 420_000, "downlink_loss": 0.0, "bitrate_out": 1_018_997}
+    assert reading(climbing, previous_estimate=360_000) == "unclear"
+    assert reading(climbing, previous_estimate=420_000) == "weak"  # stuck there
+    assert reading(climbing, previous_estimate=500_000) == "weak"  # falling
     assert reading(OVERLOADED) == "weak"
     assert reading(LOSSY) == "weak"
     assert reading(MIDDLING) == "unclear"

@@ -80,13 +80,15 @@ def test_sites_see_each_other_a_late_site_the_speaker_the_screen_and_a_media_res
     expect(a.locator(f"#tile-main[data-participant='{chair_id}'] .tile-name")).to_have_text("Lò Văn Chủ")
     expect(a.locator(f".roster-item[data-participant='{chair_id}'] .flag-chair")).to_be_visible()
     # B is now in a thumbnail at A: the small copy of B's camera, a quarter of its width at most. (The fake
-    # microphones beep: B silenced, so that it does not stay the active speaker, in A's speaker view.)
-    b.click("#mic-toggle")
+    # microphones beep, and whoever the media server found loudest sits in the speaker view, not a thumbnail:
+    # in chaired mode a site without the floor is nobody's speaker, so B is in a thumbnail at A.)
+    chair.click("#mode-chaired")
     camera_width = b.evaluate("document.getElementById('preview').srcObject.getVideoTracks()[0].getSettings().width")
     thumb = f"#thumbs figure[data-participant='{b_id}'] video"
     eventually(lambda: a.evaluate(f'document.querySelector("{thumb}")?.videoWidth || 0') > 0, 45, "B's thumbnail")
     thumb_width = a.evaluate(f'document.querySelector("{thumb}").videoWidth')
     assert 0 < thumb_width <= camera_width / 4
+    chair.click("#mode-open")
 
     # The bot's tone makes it the active speaker: highlighted, and shown, at the sites.
     bot = BotThread(live.url.replace("http", "ws") + "/ws/room", world.site_token(world.sites[0]), label="bot")
