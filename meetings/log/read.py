@@ -125,11 +125,13 @@ class RoomState:
     roll_open: bool = False
     roll: tuple[RollCall, ...] = ()
     co_chairs: frozenset[str] = frozenset()
+    muted: frozenset[str] = frozenset()  # participants the chair muted (a site cannot undo it by coming back)
 
 
 def room_state(session: Session, meeting_id: int) -> RoomState:
     chaired, roll_open = False, False
     co_chairs: set[str] = set()
+    muted: set[str] = set()
     emptied: tuple[datetime, int | None] | None = None  # the last time the room emptied, and its agenda item
     for row in events(session, meeting_id):
         detail = json.loads(row.detail_json or "{}")
@@ -139,6 +141,10 @@ def room_state(session: Session, meeting_id: int) -> RoomState:
             roll_open = row.kind == "roll_call_open"
         elif row.kind == "co_chair":
             (co_chairs.add if detail.get("value") else co_chairs.discard)(row.participant)
+        elif row.kind in ("mute", "unmute"):
+            (muted.add if row.kind == "mute" else muted.discard)(row.participant)
+        elif row.kind == "mute_all":
+            muted.update(p for p in detail.get("participants", []) if isinstance(p, str))
         elif row.kind == "room_emptied":
             item = detail.get("agenda_item")
             emptied = (row.at, item if isinstance(item, int) else None)
@@ -178,4 +184,5 @@ def room_state(session: Session, meeting_id: int) -> RoomState:
         roll_open=roll_open,
         roll=tuple(roll_calls(session, meeting_id)),
         co_chairs=frozenset(co_chairs),
+        muted=frozenset(muted),
     )

@@ -108,9 +108,10 @@ class ChairState:
 
     def take_up(self, saved: read.RoomState, now: datetime) -> bool:
         """Set what the chair had set before this room was made (the log's ``room_state``): the current agenda
-        item with the time it has had, an open vote with the answers given, the roll call, the co-chairs.
-        True when the agenda item's turn begins again now (the caller logs it)."""
+        item with the time it has had, an open vote with the answers given, the roll call, the co-chairs, the
+        mutes. True when the agenda item's turn begins again now (the caller logs it)."""
         self.co_chairs = set(saved.co_chairs)
+        self.muted = set(saved.muted)
         self.agenda_used = dict(saved.agenda_used)
         self.agenda_item = saved.agenda_item
         if saved.agenda_item is not None and (self.facts is None or self.facts.item(saved.agenda_item) is None):

@@ -439,6 +439,7 @@ async def test_a_chair_coming_back_finds_the_meeting_as_it_was(served: Served, p
         await chair.chair("agenda", item=item_id)
         await chair.chair("roll_call", value=True)
         await chair.chair("co_chair", participant=pid(world, 2), value=True)
+        await chair.chair("mute", participant=pid(world, 1), value=True)
         await chair.chair("vote_open", question="Thông qua phương án sơ tán?", options=["Đồng ý", "Không"], per="site")
         await a.until(lambda: a.of("vote_opened"), "the vote at A")
         vote_id = a.of("vote_opened")[0]["vote"]["id"]
@@ -475,6 +476,7 @@ async def test_a_chair_coming_back_finds_the_meeting_as_it_was(served: Served, p
         assert console["sites"][1]["roll_call"]["headcount"] == 5
         room = room_of(served, world)
         assert room.chaired and room.chairing.co_chairs == {pid(world, 2)} and room.floor is None
+        assert room.chairing.muted == {pid(world, 1)}  # A cannot undo the chair's mute by coming back
         async with (
             signal(served, world.site_token(world.sites[1])) as a,
             signal(served, world.site_token(world.sites[2])) as b,
@@ -496,6 +498,7 @@ async def test_a_chair_coming_back_finds_the_meeting_as_it_was(served: Served, p
         "mode",
         "roll_call_open",
         "co_chair",
+        "mute",
         "room_emptied",
         "room_emptied",
     ]
