@@ -76,8 +76,6 @@ class DownTrack:
         self.fraction_lost = 0
         self.cumulative_lost = 0
         self.jitter = 0
-        self.remb: int | None = None  # the subscriber's receive-side estimate (REMB), bit/s, and when it came
-        self.remb_at = 0.0
 
     def __repr__(self) -> str:
         return f"DownTrack({self.participant_id}/{self.mid} {self.kind})"
@@ -250,10 +248,6 @@ class DownTrack:
                 self._keyframe_from_source(now)
         else:
             self._broken_reports = 0
-
-    def on_remb(self, bitrate: int, now: float) -> None:
-        self.remb = bitrate
-        self.remb_at = now
 
     def sender_report(self, now: float, ntp: int) -> bytes | None:
         """SR + SDES for this downtrack, mapping the source's latest SR onto the outgoing timestamps."""

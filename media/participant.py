@@ -280,13 +280,7 @@ class Participant:
                 else:
                     downtrack.on_keyframe_request(now)
             elif isinstance(item, rtcp.Remb):
-                ours = False
-                for ssrc in item.ssrcs:
-                    downtrack = self._downtrack_by_ssrc.get(ssrc)
-                    if downtrack is not None:
-                        downtrack.on_remb(item.bitrate, now)
-                        ours = True
-                if ours:
+                if any(ssrc in self._downtrack_by_ssrc for ssrc in item.ssrcs):  # about what we send it
                     self.remb, self.remb_at = item.bitrate, now
 
     def _on_report_blocks(self, blocks: list[rtcp.ReportBlock], now: float) -> None:
