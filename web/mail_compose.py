@@ -201,10 +201,10 @@ class MailComposer:
         attachments: list[Attachment] = []
         links: list[DocumentLink] = []
         budget = 2 * self.settings.attach_max_bytes
+        join = "" if record or not entries else self._join(meeting, recipient)
         for entry in entries:
             url = data.get("record", {}).get("link", "") if record else ""
             if not record and entry.get("id") is not None:
-                join = self._join(meeting, recipient)
                 url = document_url(self.settings.base_url, meeting["id"], entry["id"], join)
             content = None
             if purpose in _ATTACHING and entry["size"] <= min(self.settings.attach_max_bytes, budget):

@@ -29,7 +29,14 @@ from web.i18n import N_, language_of, translate
 from web.pages.forms import see_other
 from web.room.console_texts import CONSOLE_TEXTS
 from web.room.room_documents import room_documents, site_document
-from web.room.tokens import FORGED, JoinGrant, JoinRefused, join_link, person_token, read_token, rehearsal_token
+from web.room.tokens import (
+    JoinGrant,
+    join_link,
+    person_token,
+    read_site_token,
+    read_token,
+    rehearsal_token,
+)
 from web.templating import render
 
 # The domain's refusals to let anyone into a room (meetings.rooms.check_joinable), named here so that the
@@ -220,11 +227,7 @@ def meeting_room(request: Request) -> Response:
 
 
 def _site_grant(request: Request) -> JoinGrant:
-    token = request.path_params["token"]
-    grant = read_token(ctx(request).secret_key, token, now=_now())
-    if grant.kind != "site" or grant.meeting_id is None or grant.site_id is None:
-        raise JoinRefused(FORGED)
-    return grant
+    return read_site_token(ctx(request).secret_key, request.path_params["token"], now=_now())
 
 
 def site_room(request: Request) -> Response:

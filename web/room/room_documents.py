@@ -20,7 +20,7 @@ from meetings.meeting import Document, Meeting
 from meetings.types import utcnow
 from web.context import ctx, document_store
 from web.i18n import N_
-from web.room.tokens import FORGED, JoinRefused, read_token
+from web.room.tokens import read_site_token
 
 CONFIDENTIAL = N_("Tài liệu của cuộc họp mật chỉ mở được khi đăng nhập, trên trang của cuộc họp.")
 
@@ -40,9 +40,8 @@ def room_documents(session: Session, meeting: Meeting, token: str | None) -> lis
 
 def site_document(request: Request) -> Response:
     """One of the meeting's documents, for the PC holding the site's join link."""
-    grant = read_token(ctx(request).secret_key, request.path_params["token"], now=utcnow())
-    if grant.kind != "site" or grant.meeting_id is None or grant.site_id is None:
-        raise JoinRefused(FORGED)
+    grant = read_site_token(ctx(request).secret_key, request.path_params["token"], now=utcnow())
+    assert grant.meeting_id is not None and grant.site_id is not None
     with ctx(request).session() as session:
         meeting = domain.load_meeting(session, grant.meeting_id)
         domain.seat_for_site(session, meeting, grant.site_id)  # still invited

@@ -101,6 +101,14 @@ def read_token(secret_key: str, token: object, *, now: datetime) -> JoinGrant:
     return grant
 
 
+def read_site_token(secret_key: str, token: object, *, now: datetime) -> JoinGrant:
+    """A site's join link (its meeting-room PC): JoinRefused unless it is one, for a meeting and a site."""
+    grant = read_token(secret_key, token, now=now)
+    if grant.kind != "site" or grant.meeting_id is None or grant.site_id is None:
+        raise JoinRefused(FORGED)
+    return grant
+
+
 def site_link_expiry(settings: Settings, meeting: Meeting) -> datetime:
     return meeting.end_at + timedelta(minutes=settings.join_token_minutes)
 
