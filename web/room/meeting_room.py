@@ -167,7 +167,7 @@ class MeetingRoom:
         self._roster_pending = None
         skip, self._roster_skip = self.participants.get(self._roster_skip or ""), None
         speaker = self.heard_speaker()
-        self.broadcast({"type": "roster", "participants": roster.roster(self), "speaker": speaker}, skip=skip)
+        self.broadcast({"type": "roster", "participants": roster.roster(self, speaker), "speaker": speaker}, skip=skip)
 
     def notice(self, text: str, **variables: Any) -> None:
         """A line every participant sees in the chat, in their own language."""

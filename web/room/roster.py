@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from web.room.room_view import RoomView
 
 
-def roster(room: RoomView) -> list[dict[str, Any]]:
+def roster(room: RoomView, speaker: str | None) -> list[dict[str, Any]]:
+    """Everyone listed; ``speaker``: the active speaker as heard (``room.heard_speaker()``), marked speaking."""
     chair = room.chair_id()
-    speaker = room.heard_speaker()
     return [
         {
             "id": p.id,
@@ -77,7 +77,7 @@ def welcome(room: RoomView, participant: Participant, layout: dict[str, int]) ->
         "vote": _open_vote(room, participant),
         "recording": room.recording,
         "layout": layout,
-        "roster": roster(room),
+        "roster": roster(room, room.heard_speaker()),
         "chat": list(room.chat),
         "limits": {"message_bytes": protocol.MAX_MESSAGE_BYTES, "chat_chars": protocol.MAX_CHAT_CHARS},
     }
