@@ -105,9 +105,7 @@ def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour, minute), tz)
 
 
-# The titles are short ones whose mail subjects pass the mailer's check of the composed headers on Python
-# 3.11: its header folding drops a space from some longer Vietnamese subjects, and the check then refuses
-# the mail. tests/web/test_demo_publishing.py delivers the demo's mails to be sure.
+# tests/web/test_demo_publishing.py delivers the demo's mails, subjects and all, to be sure they go out.
 
 
 def _briefing(district: Unit, people: dict[str, Person], sites: list[int], day: date, tz: ZoneInfo) -> MeetingDraft:
