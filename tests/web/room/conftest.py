@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from meetings import directory, rooms, scheduling
 from meetings.directory import SiteDraft, UnitDraft
-from meetings.meeting import Meeting, MeetingKind
+from meetings.meeting import AgendaItem, Meeting, MeetingKind
 from meetings.scheduling import MeetingDraft
 from meetings.units import Site, UnitLevel
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, Directory
@@ -63,6 +63,15 @@ class RoomWorld:
 
     def token(self, grant: JoinGrant) -> str:
         return make_token(self.app.state.ctx.secret_key, grant)
+
+    def add_agenda_item(self, title: str, planned_minutes: int) -> int:
+        """One more item on the meeting's agenda (first place); its id."""
+        with self.app.state.ctx.session() as session:
+            item = AgendaItem(meeting_id=self.meeting_id, position=1, title=title, planned_minutes=planned_minutes)
+            session.add(item)
+            session.commit()
+            assert item.id is not None
+            return item.id
 
     def open(self) -> None:
         with self.app.state.ctx.session() as session:

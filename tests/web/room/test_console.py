@@ -423,11 +423,7 @@ async def test_a_chair_coming_back_finds_the_meeting_as_it_was(served: Served, p
     agenda item in chaired mode; the chair comes back to the same vote, item and mode, and the answers given
     before still count, once."""
     world = room_world(served.app, people)
-    with served.app.state.ctx.session() as session:
-        item = AgendaItem(meeting_id=world.meeting_id, position=1, title="Phương án sơ tán", planned_minutes=30)
-        session.add(item)
-        session.commit()
-        item_id = item.id
+    item_id = world.add_agenda_item("Phương án sơ tán", 30)
     world.open()
     key = f"meeting-{world.meeting_id}"
     async with (
@@ -540,11 +536,7 @@ async def test_a_connected_site_cannot_report_itself_absent(served: Served, peop
 
 async def test_ending_the_meeting_closes_the_log(served: Served, people: Directory) -> None:
     world = room_world(served.app, people)
-    with served.app.state.ctx.session() as session:
-        item = AgendaItem(meeting_id=world.meeting_id, position=1, title="Tình hình bão", planned_minutes=15)
-        session.add(item)
-        session.commit()
-        item_id = item.id
+    item_id = world.add_agenda_item("Tình hình bão", 15)
     world.open()
     chair = served.bot(world.chair_token(), "chair", size=(160, 120), fps=10)
     a = served.bot(world.site_token(world.sites[1]), "a", size=(160, 120), fps=10, tone=False)

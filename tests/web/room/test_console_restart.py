@@ -8,7 +8,6 @@ import asyncio
 import pytest
 
 from meetings.log import read
-from meetings.meeting import AgendaItem
 from tests.web.conftest import Directory
 from tests.web.room.conftest import Served, room_world
 from tests.web.room.test_console import log_rows, pid, room_of, signal
@@ -21,11 +20,7 @@ async def test_after_a_restart_the_vote_the_agenda_item_and_the_mode_are_as_they
     served: Served, people: Directory
 ) -> None:
     world = room_world(served.app, people)
-    with served.app.state.ctx.session() as session:
-        item = AgendaItem(meeting_id=world.meeting_id, position=1, title="Tình hình bão", planned_minutes=15)
-        session.add(item)
-        session.commit()
-        item_id = item.id
+    item_id = world.add_agenda_item("Tình hình bão", 15)
     world.open()
     async with signal(served, world.chair_token()) as chair, signal(served, world.site_token(world.sites[1])) as a:
         await chair.chair("mode", value="chaired")
